@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+@testable import PodnetModel
+
+@Suite("podnetd dump JSON")
+struct SnapshotJSONTests {
+    /// A snapshot exercising every field, including optionals left out and odd strings.
+    static func fullSnapshot() throws -> NodeSnapshot {
+        let vxlanMAC = try #require(HardwareAddress("66:a1:b2:c3:d4:e5"))
+        return NodeSnapshot(
+            hostname: "ip-10-0-0-10 \"quoted\"\\ \u{1}",
+            capturedAt: "2026-11-22T03:00:00Z",
+            host: HostSettings(ipv4Forwarding: true, ipv4RPFilterAll: 0, ipv4RPFilterDefault: 2, ipv6Forwarding: false),
+            links: [
+                Link(index: 1, name: "lo", kind: "device", flags: [.loopback, .up, .lowerUp], operState: .unknown, mtu: 65536,
+                     mac: HardwareAddress("00:00:00:00:00:00"), ipv4: IPv4DeviceSettings(forwarding: true, rpFilter: 0, proxyARP: false),
+                     ipv6: IPv6DeviceSettings(forwarding: false)),
+                Link(index: 2, name: "eth0", kind: "veth", flags: [.broadcast, .multicast, .up, .lowerUp], mtu: 9001,
+                     mac: HardwareAddress("02:00:00:00:00:10"), parentIndex: 7, parentNetnsID: 0),
+                Link(index: 3, name: "vxlan.calico", kind: "vxlan", mtu: 8951, mac: vxlanMAC,
+                     vxlan: VXLANInfo(vni: 4096, port: 4789, local: IPAddress("10.0.0.10"), underlayIndex: 2, learning: false)),
+                Link(index: 4, name: "cali9ce7ff61306", kind: "veth", flags: [.up], operState: .down, mtu: 8951,
+                     mac: HardwareAddress("ee:ee:ee:ee:ee:ee"), masterIndex: 9),
+            ],
+            addresses: [
+                Address(interfaceIndex: 2, prefix: try #require(IPPrefix("10.0.0.10/24")), scope: .universe, flags: [.permanent], label: "eth0"),
+                Address(interfaceIndex: 3, prefix: try #require(IPPrefix("192.168.231.0/32")), peer: IPAddress("192.168.231.9"), scope: .universe, flags: [.permanent]),
+                Address(interfaceIndex: 2, prefix: try #require(IPPrefix("fe80::1/64")), scope: .link, flags: [.permanent, .tentative]),
+            ],
+            routes: [
+                Route(type: .blackhole, protocol_: .felix, destination: try #require(IPPrefix("192.168.231.0/26"))),
+                Route(protocol_: .felix, destination: try #require(IPPrefix("192.168.35.0/26")),
+                      nextHops: [NextHop(gateway: IPAddress("192.168.35.0"), interfaceIndex: 3, flags: [.onlink])]),
+                Route(scope: .link, destination: try #require(IPPrefix("192.168.231.3/32")), nextHops: [NextHop(interfaceIndex: 4)]),
+                Route(table: .local, type: .local, protocol_: .kernel, scope: .host, destination: try #require(IPPrefix("10.0.0.10/32")),
+                      preferredSource: IPAddress("10.0.0.10"), nextHops: [NextHop(interfaceIndex: 2)]),
+                Route(table: RouteTable(2), destination: .defaultRoute(.ipv4), nextHops: [NextHop(gateway: IPAddress("10.0.0.1"), interfaceIndex: 2)]),
+                Route(destination: try #require(IPPrefix("fd00:99::/64")), source: IPPrefix("fd00:1::/64"), priority: 1024, tos: 0,
+                      nextHops: [NextHop(gateway: IPAddress("fd00:10::1"), interfaceIndex: 2, weight: 1),
+                                 NextHop(gateway: IPAddress("fe80::2"), interfaceIndex: 2, flags: [.dead, .linkDown], weight: 3)]),
+                Route(type: RouteType(rawValue: 42), protocol_: RouteProtocol(rawValue: 99), scope: RouteScope(rawValue: 17),
+                      destination: try #require(IPPrefix("203.0.113.0/24")), priority: UInt32.max, tos: 0x10),
+            ],
+            neighbours: [
+                Neighbour(interfaceIndex: 3, address: try #require(IPAddress("192.168.35.0")), mac: vxlanMAC, state: .permanent),
+                Neighbour(interfaceIndex: 2, address: try #require(IPAddress("fe80::2")), mac: nil, state: [.failed], flags: [.router]),
+            ],
+            fdb: [
+                FDBEntry(mac: vxlanMAC, interfaceIndex: 3, destination: IPAddress("10.0.0.20"), state: .permanent, flags: [.self]),
+                FDBEntry(mac: try #require(HardwareAddress("02:00:00:00:00:99")), interfaceIndex: 4, vlan: 10, vni: 77, masterIndex: 9,
+                         state: [.noARP], flags: [.master, .externLearn]),
+            ],
+            rules: [
+                Rule(family: .ipv4, priority: 0, table: .local),
+                Rule(family: .ipv4, priority: 512, to: IPPrefix("192.168.231.3/32")),
+                Rule(family: .ipv4, priority: 1536, table: RouteTable(2), from: IPPrefix("192.168.231.1/32")),
+                Rule(family: .ipv6, priority: 1024, action: .goto, table: RouteTable(0), inputInterface: "eth0", outputInterface: "eth1",
+                     fwmark: 0x80, fwmask: 0x80, tos: 4, invert: true, gotoTarget: 32766, suppressPrefixLength: 0),
+            ]
+        )
+    }
+
+    @Test("the hand-written writer's output decodes to an equal snapshot")
+    func writerRoundTrip() throws {
+        let snapshot = try Self.fullSnapshot()
+        let data = Data(SnapshotJSONWriter.encode(snapshot))
+        let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: data)
+        #expect(decoded == snapshot)
+    }
+
+    @Test("the writer and the Codable conformance produce the same JSON document")
+    func writerMatchesCodable() throws {
+        let snapshot = try Self.fullSnapshot()
+        let written = try JSONSerialization.jsonObject(with: Data(SnapshotJSONWriter.encode(snapshot))) as? NSDictionary
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? NSDictionary
+        #expect(written != nil)
+        #expect(written == encoded)
+    }
+
+    @Test("Codable round trip of a full snapshot is exact")
+    func codableRoundTrip() throws {
+        let snapshot = try Self.fullSnapshot()
+        let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: JSONEncoder().encode(snapshot))
+        #expect(decoded == snapshot)
+    }
+
+    @Test("the document carries schemaVersion and names values as ip does")
+    func documentShape() throws {
+        let text = String(decoding: SnapshotJSONWriter.encode(try Self.fullSnapshot()), as: UTF8.self)
+        #expect(text.hasPrefix("{\n\"schemaVersion\":1,"))
+        #expect(text.contains("\"type\":\"blackhole\""))
+        #expect(text.contains("\"protocol\":\"80\""))
+        #expect(text.contains("\"table\":\"main\""))
+        #expect(text.contains("\"state\":[\"PERMANENT\"]"))
+        #expect(text.contains("\"flags\":[\"onlink\"]"))
+    }
+
+    @Test("unknown names and malformed values are decoding errors, not crashes")
+    func malformedInput() {
+        let bad = [
+            #"{"schemaVersion":1,"hostname":"","capturedAt":"","host":{},"links":[],"addresses":[],"routes":[{"family":"inet","table":"main","type":"bogus","protocol":"boot","scope":"global","destination":"10.0.0.0/8","priority":0,"tos":0,"nextHops":[]}],"neighbours":[],"fdb":[],"rules":[]}"#,
+            #"{"schemaVersion":1,"hostname":"","capturedAt":"","host":{},"links":[],"addresses":[{"interfaceIndex":1,"prefix":"10.0.0.300/8","scope":"global","flags":[]}],"routes":[],"neighbours":[],"fdb":[],"rules":[]}"#,
+            #"{"schemaVersion":1}"#,
+            "not json",
+        ]
+        for text in bad {
+            #expect(throws: (any Error).self) { try JSONDecoder().decode(NodeSnapshot.self, from: Data(text.utf8)) }
+        }
+    }
+}
