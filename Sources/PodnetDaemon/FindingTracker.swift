@@ -1,0 +1,89 @@
+import Foundation
+import PodnetAnalysis
+
+/// A finding with the times the daemon first and last saw it.
+public struct TrackedFinding: Sendable, Hashable, Encodable {
+    public var finding: Finding
+    public var firstSeen: Date
+    public var lastSeen: Date
+
+    enum ExtraKeys: String, CodingKey { case firstSeen, lastSeen }
+
+    /// The finding's own keys, then `firstSeen` and `lastSeen` (RFC 3339).
+    public func encode(to encoder: any Encoder) throws {
+        try finding.encode(to: encoder)
+        var container = encoder.container(keyedBy: ExtraKeys.self)
+        try container.encode(RFC3339.format(firstSeen), forKey: .firstSeen)
+        try container.encode(RFC3339.format(lastSeen), forKey: .lastSeen)
+    }
+}
+
+/// Remembers findings across analyses so each keeps its identity (check + object), and holds a new
+/// one back until it has persisted for the grace period: a pod being created must not page anyone.
+public struct FindingTracker: Sendable {
+    /// What one observation changed.
+    public struct Update: Sendable {
+        /// Findings past their grace period, in report order.
+        public var reported: [TrackedFinding]
+        /// Became reported in this observation.
+        public var appeared: [Finding]
+        /// Were reported before and are gone now.
+        public var resolved: [Finding]
+        /// Held back by the grace period.
+        public var pending: Int
+        /// When the earliest pending finding will be due (re-analyse then even without events).
+        public var nextDue: ContinuousClock.Instant?
+    }
+
+    private struct Key: Hashable {
+        var check: CheckID
+        var object: String
+    }
+
+    private struct Entry {
+        var finding: Finding
+        var firstSeen: Date
+        var firstSeenInstant: ContinuousClock.Instant
+        var lastSeen: Date
+        var reported: Bool
+    }
+
+    private var entries: [Key: Entry] = [:]
+
+    public init() {}
+
+    /// Takes a new analysis' findings. `grace` zero reports everything at once.
+    public mutating func observe(
+        _ findings: [Finding], grace: Duration, now: Date = Date(), instant: ContinuousClock.Instant = .now
+    ) -> Update {
+        var next: [Key: Entry] = [:]
+        var appeared: [Finding] = []
+        var pending = 0
+        var nextDue: ContinuousClock.Instant?
+        for finding in findings {
+            let key = Key(check: finding.check, object: finding.object)
+            var entry = entries[key] ?? Entry(finding: finding, firstSeen: now, firstSeenInstant: instant, lastSeen: now, reported: false)
+            entry.finding = finding
+            entry.lastSeen = now
+            if !entry.reported {
+                let due = entry.firstSeenInstant + grace
+                if instant >= due {
+                    entry.reported = true
+                    appeared.append(finding)
+                } else {
+                    pending += 1
+                    nextDue = min(nextDue ?? due, due)
+                }
+            }
+            next[key] = entry
+        }
+        let resolved = entries.filter { next[$0.key] == nil && $0.value.reported }.map(\.value.finding)
+        entries = next
+        let reported = entries.values.filter(\.reported)
+            .map { TrackedFinding(finding: $0.finding, firstSeen: $0.firstSeen, lastSeen: $0.lastSeen) }
+            .sorted { Finding.reportOrder($0.finding, $1.finding) }
+        return Update(
+            reported: reported, appeared: appeared.sorted(by: Finding.reportOrder),
+            resolved: resolved.sorted(by: Finding.reportOrder), pending: pending, nextDue: nextDue)
+    }
+}
