@@ -3,12 +3,14 @@ import Synchronization
 
 /// podnetd's Prometheus metrics (text exposition 0.0.4 through swift-prometheus).
 ///
-/// Cardinality is bounded: `podnetd_findings` has one series per (catalogue check, severity it
-/// can have); `podnetd_finding_active` at most `maxFindingSeries`, most severe first.
+/// Cardinality is bounded: `podnetd_findings` has one series per catalogue check at its default
+/// severity from the start, plus one per other severity a check has been raised at (kept at 0
+/// afterwards, so an alert sees a value rather than an absence); `podnetd_finding_active` has at
+/// most `maxFindingSeries`, most severe first.
 public final class DaemonMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let maxFindingSeries: Int
-    private let findingsPerCheck: [MetricsUpdate.ActiveFinding: Gauge]
+    private let findingsPerCheck: Mutex<[MetricsUpdate.ActiveFinding: Gauge]>
     private let activeSeries = Mutex<[MetricsUpdate.ActiveFinding: Gauge]>([:])
     private let optionalGauges = Mutex<[String: Gauge]>([:])
     private let resyncs = Mutex<[String: Counter]>([:])
@@ -17,23 +19,18 @@ public final class DaemonMetrics: Sendable {
     private let analysisDuration: DurationHistogram
 
     /// - Parameters:
-    ///   - catalogue: every check with each severity it can be raised at.
+    ///   - catalogue: every check with its default severity.
     ///   - version: exported as `podnetd_build_info{version}`.
-    public init(catalogue: [(check: String, severities: [String])], version: String, maxFindingSeries: Int) {
+    public init(catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         self.maxFindingSeries = maxFindingSeries
         var perCheck: [MetricsUpdate.ActiveFinding: Gauge] = [:]
         for entry in catalogue {
-            for severity in entry.severities {
-                let gauge = registry.makeGauge(
-                    descriptor: Self.name("findings", help: "Active findings per check (0 when the check holds)."),
-                    labels: [("check", entry.check), ("severity", severity)])
-                gauge.set(to: 0)
-                perCheck[MetricsUpdate.ActiveFinding(check: entry.check, severity: severity, object: "")] = gauge
-            }
+            let key = MetricsUpdate.ActiveFinding(check: entry.check, severity: entry.severity, object: "")
+            perCheck[key] = Self.makeFindingsGauge(registry, key)
         }
-        findingsPerCheck = perCheck
+        findingsPerCheck = Mutex(perCheck)
         func gauge(_ name: String, _ help: String) -> Gauge {
             registry.makeGauge(descriptor: Self.name(name, help: help))
         }
@@ -63,7 +60,10 @@ public final class DaemonMetrics: Sendable {
         for finding in update.activeFindings {
             counts[MetricsUpdate.ActiveFinding(check: finding.check, severity: finding.severity, object: ""), default: 0] += 1
         }
-        for (key, gauge) in findingsPerCheck { gauge.set(to: Double(counts[key] ?? 0)) }
+        findingsPerCheck.withLock { gauges in
+            for key in counts.keys where gauges[key] == nil { gauges[key] = Self.makeFindingsGauge(registry, key) }
+            for (key, gauge) in gauges { gauge.set(to: Double(counts[key] ?? 0)) }
+        }
         let kept = Array(update.activeFindings.prefix(maxFindingSeries))
         truncated.set(to: Double(update.activeFindings.count - kept.count))
         activeSeries.withLock { series in
@@ -126,6 +126,14 @@ public final class DaemonMetrics: Sendable {
                 registry.unregisterGauge(gauge)
             }
         }
+    }
+
+    private static func makeFindingsGauge(_ registry: PrometheusCollectorRegistry, _ key: MetricsUpdate.ActiveFinding) -> Gauge {
+        let gauge = registry.makeGauge(
+            descriptor: name("findings", help: "Active findings per check (0 when the check holds)."),
+            labels: [("check", key.check), ("severity", key.severity)])
+        gauge.set(to: 0)
+        return gauge
     }
 
     private static func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {

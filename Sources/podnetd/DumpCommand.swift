@@ -7,10 +7,10 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Print the node's network state as the kernel reports it.",
         discussion: """
-            Links (with VXLAN and per-interface forwarding/rp_filter settings), addresses, routes of every
-            table, IPv4/IPv6 neighbours, bridge FDB entries and policy rules, read over netlink.
-            The JSON document (schemaVersion \(NodeSnapshot.currentSchemaVersion)) can be attached to a ticket
-            and analysed later with `podnetd check --snapshot FILE`.
+            Links (with VXLAN and per-interface forwarding/rp_filter settings), addresses, \
+            routes of every table, IPv4/IPv6 neighbours, bridge FDB entries and policy rules, \
+            read over netlink. The JSON document (schemaVersion \(NodeSnapshot.currentSchemaVersion)) \
+            can be attached to a ticket and analysed later with `podnetd check --snapshot FILE`.
             """
     )
 

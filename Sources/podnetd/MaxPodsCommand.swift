@@ -7,9 +7,10 @@ struct MaxPodsCommand: ParsableCommand {
         commandName: "max-pods",
         abstract: "The most pods the AWS VPC CNI can give IPs to on an instance type (offline).",
         discussion: """
-            Answers what AWS's max-pods-calculator.sh answers, from the ENI limits table built into podnetd:
+            Answers what AWS's max-pods-calculator.sh answers, from the ENI limits table \
+            built into podnetd:
               secondary-IP mode      ENIs × (IPv4 per ENI − 1) + 2
-              prefix delegation      ENIs × ((IPv4 per ENI − 1) × 16) + 2   (Nitro instances only)
+              prefix delegation      ENIs × ((IPv4 per ENI − 1) × 16) + 2  (Nitro only)
             capped at 110 (250 above 30 vCPUs) unless --show-max-allowed is given.
             """
     )

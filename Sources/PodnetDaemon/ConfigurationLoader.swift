@@ -1,0 +1,54 @@
+import Logging
+import PodnetAnalysis
+import PodnetConfig
+
+/// Reads the config file and everything it points at into a `LoadedConfiguration`.
+public struct ConfigurationLoader: Sendable {
+    public let path: String?
+    public let files: any FileReading
+
+    /// `path` nil: the default path, where a missing file means the defaults.
+    public init(path: String?, files: any FileReading = LocalFileSystem()) {
+        self.path = path
+        self.files = files
+    }
+
+    /// Throws a `ConfigError` naming the file, key and line.
+    public func load() throws -> LoadedConfiguration {
+        let config = try PodnetConfigFile.load(path: path, files: files)
+        let expectations = try ExpectationsResolver(files: files).resolve(config)
+        return LoadedConfiguration(expectations: expectations, settings: try settings(from: config))
+    }
+
+    private func settings(from config: PodnetConfig) throws -> DaemonSettings {
+        var token: String?
+        if let tokenFile = config.auth.bearerTokenFile {
+            let file = path ?? PodnetConfig.defaultPath
+            let text: String?
+            do {
+                text = try files.readText(atPath: tokenFile)
+            } catch {
+                throw ConfigError(kind: .unreadable, file: file, key: "auth.bearerTokenFile", message: "cannot read \(tokenFile): \(error)")
+            }
+            guard let trimmed = text?.trimmingWhitespace(), !trimmed.isEmpty else {
+                throw ConfigError(kind: .invalidValue, file: file, key: "auth.bearerTokenFile", message: "\(tokenFile) is missing or empty")
+            }
+            token = trimmed
+        }
+        return DaemonSettings(
+            listen: config.listen.map { ListenEndpoint(host: $0.host.description, port: $0.port) },
+            resyncInterval: .seconds(config.resyncInterval), grace: .seconds(config.graceSeconds),
+            debounce: .milliseconds(config.debounceMilliseconds), maxFindingSeries: config.maxFindingSeries,
+            bearerToken: token, logLevel: Logger.Level(rawValue: config.logLevel.rawValue) ?? .info)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

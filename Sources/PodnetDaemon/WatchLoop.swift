@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import PodnetAnalysis
+import PodnetModel
+import PodnetNetlink
+
+/// What the daemon needs from its configuration, loaded (and reloaded on SIGHUP) as one value.
+public struct LoadedConfiguration: Sendable {
+    public var expectations: Expectations
+    public var settings: DaemonSettings
+
+    public init(expectations: Expectations, settings: DaemonSettings) {
+        self.expectations = expectations
+        self.settings = settings
+    }
+}
+
+/// The daemon's heart: keeps a live snapshot from netlink events, re-analyses shortly after each
+/// change, and publishes immutable results for the HTTP server.
+///
+/// Runs on one thread; all its mutable state is confined to `run()`.
+public struct WatchLoop: Sendable {
+    public let board: StatusBoard
+    public let metrics: DaemonMetrics
+    public let control: LoopControl
+    public let notifier: SystemdNotifier
+    public let logger: Logger
+    public let version: String
+    /// Reads the config file and resolves expectations (kubelet config, DMI); throws a message naming key and line.
+    public let loadConfiguration: @Sendable () throws -> LoadedConfiguration
+    /// Called after each reload with the new settings (the bearer token may change).
+    public let onReload: @Sendable (DaemonSettings) -> Void
+
+    public init(
+        board: StatusBoard, metrics: DaemonMetrics, control: LoopControl, notifier: SystemdNotifier, logger: Logger,
+        version: String, loadConfiguration: @escaping @Sendable () throws -> LoadedConfiguration,
+        onReload: @escaping @Sendable (DaemonSettings) -> Void
+    ) {
+        self.board = board
+        self.metrics = metrics
+        self.control = control
+        self.notifier = notifier
+        self.logger = logger
+        self.version = version
+        self.loadConfiguration = loadConfiguration
+        self.onReload = onReload
+    }
+
+    /// The longest the loop blocks in one turn, so that stop requests and reloads are seen quickly.
+    static let maximumWait: Duration = .milliseconds(200)
+
+    /// Runs until `control.requestStop()`. `initial` is the configuration the daemon started with.
+    public func run(initial: LoadedConfiguration) {
+        var configuration = initial
+        var state = LoopState(startedAt: Date())
+        var stream: NetlinkEventStream?
+        var updater = SnapshotUpdater(NodeSnapshot())
+        var nextResync = ContinuousClock.now
+        var resyncReason = "startup"
+        var analysisDue: ContinuousClock.Instant?
+        var lastWatchdog = ContinuousClock.Instant.now - .seconds(3600)
+        var announcedReady = false
+
+        while !control.shouldStop {
+            let now = ContinuousClock.now
+
+            if control.takeReloadRequest() {
+                notifier.reloading()
+                do {
+                    configuration = try loadConfiguration()
+                    onReload(configuration.settings)
+                    logger.info("configuration reloaded")
+                    resyncReason = "reload"
+                    nextResync = now
+                } catch {
+                    logger.error("configuration reload failed, keeping the last good one: \(error)")
+                }
+                notifier.ready(status: "watching")
+            }
+
+            if stream == nil {
+                do {
+                    stream = try NetlinkEventStream()
+                } catch {
+                    board.beat(problem: "cannot open the netlink event socket: \(error)")
+                    logger.error("cannot open the netlink event socket, retrying: \(error)")
+                    sleep(for: .seconds(1))
+                    continue
+                }
+            }
+
+            if now >= nextResync {
+                // Subscribe first, then dump: events racing the dump are applied on top of it.
+                do {
+                    updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
+                    metrics.countResync(reason: resyncReason)
+                    state.lastResync = (Date(), resyncReason)
+                    if resyncReason == "periodic" {
+                        // kubelet's maxPods or the instance type may have changed on disk.
+                        if let refreshed = try? loadConfiguration() { configuration.expectations = refreshed.expectations }
+                    }
+                    analysisDue = now
+                    board.beat()
+                } catch {
+                    board.beat(problem: "cannot read the network state: \(error)")
+                    logger.error("cannot read the network state, retrying: \(error)")
+                    nextResync = now + .seconds(1)
+                    sleep(for: .milliseconds(200))
+                    continue
+                }
+                resyncReason = "periodic"
+                nextResync = now + configuration.settings.resyncInterval
+            }
+
+            let wakeAt = [nextResync, analysisDue ?? nextResync, now + Self.maximumWait].min() ?? now
+            let wait = max(.zero, wakeAt - ContinuousClock.now)
+            do {
+                let events = try stream?.next(timeout: wait) ?? []
+                if !events.isEmpty { updater.apply(events) }
+                if updater.needsResync {
+                    logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
+                    resyncReason = "overrun"
+                    nextResync = .now
+                } else if !events.isEmpty {
+                    metrics.countNetlinkEvents(events.count)
+                    analysisDue = min(analysisDue ?? .now + configuration.settings.debounce, .now + configuration.settings.debounce)
+                }
+            } catch {
+                logger.error("netlink event socket failed, reopening it and re-reading the state: \(error)")
+                stream = nil
+                resyncReason = "socket-error"
+                nextResync = .now
+                continue
+            }
+
+            if let due = analysisDue, ContinuousClock.now >= due {
+                let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
+                analysisDue = nextDue
+                if !announcedReady {
+                    notifier.ready(status: "watching")
+                    announcedReady = true
+                    logger.info("first analysis done; serving")
+                }
+            }
+
+            board.beat()
+            if let interval = notifier.watchdogInterval, ContinuousClock.now - lastWatchdog >= interval {
+                notifier.watchdog()
+                lastWatchdog = .now
+            }
+        }
+        notifier.stopping()
+    }
+
+    /// Analyses, remembers findings across runs, logs what appeared and resolved, and publishes.
+    /// Returns when to analyse again even without events (a finding's grace period ends).
+    private func analyse(_ snapshot: NodeSnapshot, configuration: LoadedConfiguration, state: inout LoopState) -> ContinuousClock.Instant? {
+        let started = ContinuousClock.now
+        let wallNow = Date()
+        let report = Analyzer.analyze(snapshot: snapshot, expectations: configuration.expectations, checkedAt: RFC3339.format(wallNow))
+        let duration = ContinuousClock.now - started
+        let update = state.tracker.observe(report.findings, grace: configuration.settings.grace, now: wallNow)
+        for finding in update.appeared {
+            logger.warning(
+                "finding appeared: \(finding.summary)",
+                metadata: ["check": "\(finding.check)", "object": "\(finding.object)", "severity": "\(finding.severity)"])
+        }
+        for finding in update.resolved {
+            logger.notice(
+                "finding resolved: \(finding.summary)",
+                metadata: ["check": "\(finding.check)", "object": "\(finding.object)"])
+        }
+        let daemonState = DaemonStateReport(
+            version: version, startedAt: RFC3339.format(state.startedAt),
+            lastResync: state.lastResync.map { RFC3339.format($0.at) }, lastResyncReason: state.lastResync?.reason,
+            graceSeconds: Double(configuration.settings.grace.components.seconds), pendingFindings: update.pending,
+            analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count)
+        let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)
+        board.publish(PublishedStatus(json: document.json(), text: document.text(), analyzedAt: .now))
+        metrics.record(MetricsUpdate(report: document.effectiveReport, snapshot: snapshot, duration: duration, at: wallNow))
+        return update.nextDue
+    }
+
+    private func sleep(for duration: Duration) {
+        Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+}
+
+/// The loop's memory between turns.
+struct LoopState {
+    var startedAt: Date
+    var tracker = FindingTracker()
+    var lastResync: (at: Date, reason: String)?
+}
+
+extension Duration {
+    /// The duration in milliseconds, fractional.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import PodnetAnalysis
+import PodnetConfig
+import PodnetModel
+import PodnetNetlink
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Diagnose the node's pod network once and print the findings.",
+        discussion: """
+            Reads the live node (or a saved `podnetd dump`), compares it with what the CNI must \
+            have programmed and what is configured, and prints findings with evidence and what \
+            to do.
+
+            Exit status, as a node-problem-detector custom plugin expects:
+              0  no finding at or above --fail-on
+              1  at least one finding at or above --fail-on
+              2  could not check (bad config, unreadable snapshot, netlink
+                 failure); the reason on stderr
+            """
+    )
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Config file (default \(PodnetConfig.defaultPath); missing means defaults).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Analyse a saved `podnetd dump` instead of the live node.", valueName: "file"))
+    var snapshot: String?
+
+    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: "Lowest severity that makes the exit status 1: info, warning or critical.")
+    var failOn: Severity = .warning
+
+    func run() throws {
+        let expectations: Expectations
+        do {
+            let loaded = try PodnetConfigFile.load(path: config)
+            expectations = try ExpectationsResolver().resolve(loaded)
+        } catch {
+            StandardStreams.error("\(error)")
+            throw ExitCode(2)
+        }
+        let nodeSnapshot = try readSnapshot()
+        let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: Date().formatted(.iso8601))
+        switch format {
+        case .text:
+            StandardStreams.writeOut(ReportTextRenderer.render(report, color: StandardStreams.stdoutWantsColor))
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            StandardStreams.writeOut(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
+        }
+        if report.hasFinding(atLeast: failOn) { throw ExitCode(1) }
+    }
+
+    private func readSnapshot() throws -> NodeSnapshot {
+        guard let snapshot else {
+            do {
+                return try NetlinkSnapshotReader().snapshot()
+            } catch {
+                StandardStreams.error("cannot read the network state: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+        } catch {
+            StandardStreams.error("cannot read snapshot \(snapshot): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        do {
+            let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: data)
+            guard decoded.schemaVersion <= NodeSnapshot.currentSchemaVersion else {
+                StandardStreams.error(
+                    "snapshot \(snapshot) has schemaVersion \(decoded.schemaVersion); this podnetd reads up to \(NodeSnapshot.currentSchemaVersion)")
+                throw ExitCode(2)
+            }
+            return decoded
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            StandardStreams.error("\(snapshot) is not a podnetd dump: \(SnapshotDecodingError.describe(error))")
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension Severity: ExpressibleByArgument {}
