@@ -51,7 +51,7 @@ public struct StatusDocument: Sendable, Encodable {
     /// Pretty JSON with a trailing newline; the document is small (findings, not routes).
     public func json() -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else {
             return Array("{\"error\":\"status could not be encoded\"}\n".utf8)
         }

@@ -50,7 +50,7 @@ struct CheckCommand: ParsableCommand {
             StandardStreams.writeOut(ReportTextRenderer.render(report, color: StandardStreams.stdoutWantsColor))
         case .json:
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             StandardStreams.writeOut(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
         }
         if report.hasFinding(atLeast: failOn) { throw ExitCode(1) }
