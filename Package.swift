@@ -65,5 +65,7 @@ let package = Package(
             dependencies: ["PodnetModel", "PodnetAnalysis", "PodnetDaemon", "PodnetHTTP", "PodnetTestSupport"]
         ),
         .testTarget(name: "PodnetDeploymentTests", dependencies: ["PodnetTestSupport"]),
+        // `podnetd check` end to end in namespaces built like Calico and VPC CNI nodes.
+        .testTarget(name: "PodnetCheckTests", dependencies: ["PodnetTestSupport"]),
     ]
 )

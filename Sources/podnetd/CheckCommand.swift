@@ -34,6 +34,9 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Lowest severity that makes the exit status 1: info, warning or critical.")
     var failOn: Severity = .warning
 
+    @Flag(name: .long, help: "Print how long reading the snapshot and analysing it took, on stderr.")
+    var timing = false
+
     func run() throws {
         let expectations: Expectations
         do {
@@ -43,8 +46,17 @@ struct CheckCommand: ParsableCommand {
             StandardStreams.error("\(error)")
             throw ExitCode(2)
         }
+        let clock = ContinuousClock()
+        let readStarted = clock.now
         let nodeSnapshot = try readSnapshot()
+        let analysisStarted = clock.now
         let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: Date().formatted(.iso8601))
+        if timing {
+            let read = analysisStarted - readStarted
+            let analysis = clock.now - analysisStarted
+            StandardStreams.error(
+                "timing: snapshot \(Self.milliseconds(read)) ms (\(nodeSnapshot.routes.count) routes), analysis \(Self.milliseconds(analysis)) ms")
+        }
         switch format {
         case .text:
             StandardStreams.writeOut(ReportTextRenderer.render(report, color: StandardStreams.stdoutWantsColor))
@@ -54,6 +66,11 @@ struct CheckCommand: ParsableCommand {
             StandardStreams.writeOut(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
         }
         if report.hasFinding(atLeast: failOn) { throw ExitCode(1) }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return String(format: "%.1f", value)
     }
 
     private func readSnapshot() throws -> NodeSnapshot {
