@@ -1,0 +1,192 @@
+import Glibc
+
+/// One accepted client socket: buffered input, pending output, and where it is in its life.
+///
+/// Confined to the loop thread. Input is read only while it may still hold a head within limits
+/// and pending output is below `outputHighWater`, so a client that sends without reading is
+/// bounded; every phase has a deadline, so no client holds a slot forever.
+final class Connection {
+    /// Where the connection is in its life.
+    enum Phase: Equatable {
+        /// Reading requests and answering them in order.
+        case open
+        /// Writing a final response; then the write side is shut down.
+        case closingAfterWrite
+        /// Discarding what the client still sends, so the close does not reset the last response.
+        case lingering
+        /// The descriptor is closed.
+        case closed
+    }
+
+    /// Pending output above which no further pipelined request is parsed.
+    static let outputHighWater = 64 * 1024
+
+    /// The socket.
+    let descriptor: Int32
+    /// Where the connection is in its life.
+    private(set) var phase: Phase = .open
+    /// When the next request, the pending output, the final write or the drain must be done
+    /// (monotonic nanoseconds): `readTimeout` after accepting or after the previous response drained.
+    private(set) var deadline: UInt64
+
+    private var input: [UInt8] = []
+    private var scanned = 0
+    private var inputEnded = false
+    private var output: [UInt8] = []
+    private var outputSent = 0
+
+    init(descriptor: Int32, deadline: UInt64) {
+        self.descriptor = descriptor
+        self.deadline = deadline
+    }
+
+    private var pendingOutput: Int { output.count - outputSent }
+
+    /// The poll(2) events this connection waits for now.
+    func interest(maxHeaderBytes: Int) -> Int16 {
+        switch phase {
+        case .open:
+            var events: Int16 = 0
+            if !inputEnded && input.count < maxHeaderBytes && pendingOutput < Self.outputHighWater {
+                events |= Int16(POLLIN)
+            }
+            if pendingOutput > 0 { events |= Int16(POLLOUT) }
+            return events
+        case .closingAfterWrite: return Int16(POLLOUT)
+        case .lingering: return Int16(POLLIN)
+        case .closed: return 0
+        }
+    }
+
+    /// Reacts to poll's `events`: reads, answers complete requests, writes, advances the phase.
+    func handle(events: Int16, responder: RequestResponder, scratch: UnsafeMutableRawBufferPointer, now: UInt64) {
+        if events & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
+            close()
+            return
+        }
+        if events & Int16(POLLIN) != 0 {
+            read(into: scratch, now: now)
+        }
+        advance(responder: responder, now: now)
+    }
+
+    /// Called when `deadline` has passed: a partial request gets a best-effort 408, then close.
+    func expire(responder: RequestResponder) {
+        if phase == .open && !input.isEmpty && pendingOutput == 0 {
+            let timeout = responder.error(status: 408)
+            _ = timeout.withUnsafeBytes { Socket.send(descriptor, $0) }
+        }
+        close()
+    }
+
+    /// Closes the socket now, dropping anything unsent.
+    func close() {
+        guard phase != .closed else { return }
+        Socket.close(descriptor)
+        phase = .closed
+        input = []
+        output = []
+        outputSent = 0
+    }
+
+    private func read(into scratch: UnsafeMutableRawBufferPointer, now: UInt64) {
+        switch Socket.receive(descriptor, into: scratch) {
+        case .transferred(let count):
+            if phase == .open { input.append(contentsOf: scratch[0..<count]) }
+        case .endOfFile:
+            inputEnded = true
+            if phase == .lingering { close() }
+        case .wouldBlock:
+            break
+        case .failed:
+            close()
+        }
+    }
+
+    private func advance(responder: RequestResponder, now: UInt64) {
+        while phase == .open {
+            let blockedOnOutput = parseRequests(responder: responder, now: now)
+            flush(responder: responder, now: now)
+            guard blockedOnOutput, phase == .open, pendingOutput == 0 else { break }
+        }
+        if phase == .closingAfterWrite {
+            flush(responder: responder, now: now)
+            if phase == .closingAfterWrite && pendingOutput == 0 { startLingering(responder: responder, now: now) }
+        }
+        if phase == .open && inputEnded && pendingOutput == 0 {
+            close()
+        }
+    }
+
+    /// Answers every complete request in the input; true when it stopped because output is backed up.
+    private func parseRequests(responder: RequestResponder, now: UInt64) -> Bool {
+        while phase == .open {
+            if pendingOutput >= Self.outputHighWater { return true }
+            switch responder.parser.parse(input, scanned: scanned) {
+            case .incomplete(let discard, let newlyScanned):
+                if discard > 0 { input.removeFirst(discard) }
+                scanned = newlyScanned
+                return false
+            case .complete(let parsed, let consumed):
+                input.removeFirst(consumed)
+                scanned = 0
+                deadline = now + responder.readTimeout
+                enqueue(responder.respond(to: parsed))
+                if !parsed.keepAlive { finish(now: now, responder: responder) }
+            case .rejected(let rejection):
+                enqueue(responder.error(status: rejection.status))
+                finish(now: now, responder: responder)
+            }
+        }
+        return false
+    }
+
+    /// No more requests are read: write what is queued, then close.
+    private func finish(now: UInt64, responder: RequestResponder) {
+        phase = .closingAfterWrite
+        input = []
+        scanned = 0
+        deadline = now + responder.readTimeout
+    }
+
+    private func enqueue(_ bytes: [UInt8]) {
+        if pendingOutput == 0 {
+            output = bytes
+            outputSent = 0
+        } else {
+            output += bytes
+        }
+    }
+
+    /// Writes pending output; once it has all gone, an open connection's idle time starts.
+    private func flush(responder: RequestResponder, now: UInt64) {
+        guard pendingOutput > 0 else { return }
+        while pendingOutput > 0 {
+            let outcome = output.withUnsafeBytes { bytes in
+                Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[outputSent...]))
+            }
+            switch outcome {
+            case .transferred(let count) where count > 0:
+                outputSent += count
+            case .transferred, .wouldBlock:
+                return
+            case .failed, .endOfFile:
+                close()
+                return
+            }
+        }
+        output = []
+        outputSent = 0
+        if phase == .open { deadline = now + responder.readTimeout }
+    }
+
+    private func startLingering(responder: RequestResponder, now: UInt64) {
+        if inputEnded {
+            close()
+            return
+        }
+        Socket.shutdownWrite(descriptor)
+        phase = .lingering
+        deadline = now + responder.lingerTimeout
+    }
+}

@@ -1,0 +1,134 @@
+import Glibc
+
+/// The single-threaded poll(2) loop: accepts, reads, answers, writes and times out every connection.
+///
+/// Created and run on the server's own thread; it owns the listener, the wake socket's receiving
+/// end and every connection, and closes them all when `run()` returns.
+final class EventLoop {
+    /// Accepts per wake-up, so a connection flood cannot starve the connections already open.
+    private static let acceptBatch = 64
+    /// How long accepting pauses when the process is out of descriptors or memory.
+    private static let acceptBackoff: UInt64 = 100_000_000
+    private static let readChunk = 16 * 1024
+
+    private let listener: Int32
+    private let wakeReceiver: Int32
+    private let maxConnections: Int
+    private let maxHeaderBytes: Int
+    private let responder: RequestResponder
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var connections: [Connection] = []
+    private var pollDescriptors: [pollfd] = []
+    private var acceptResumesAt: UInt64 = 0
+
+    init(
+        listener: Int32,
+        wakeReceiver: Int32,
+        configuration: HTTPServerConfiguration,
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) {
+        self.listener = listener
+        self.wakeReceiver = wakeReceiver
+        maxConnections = configuration.maxConnections
+        maxHeaderBytes = configuration.maxHeaderBytes
+        responder = RequestResponder(configuration: configuration, handler: handler)
+        scratch = .allocate(byteCount: Self.readChunk, alignment: 16)
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// Serves until the wake socket becomes readable (data or end-of-file), then closes everything.
+    func run() {
+        defer { closeEverything() }
+        while true {
+            var now = MonotonicClock.now()
+            let accepting = now >= acceptResumesAt
+            pollDescriptors.removeAll(keepingCapacity: true)
+            pollDescriptors.append(pollfd(fd: wakeReceiver, events: Int16(POLLIN), revents: 0))
+            pollDescriptors.append(pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0))
+            for connection in connections {
+                let events = connection.interest(maxHeaderBytes: maxHeaderBytes)
+                pollDescriptors.append(pollfd(fd: connection.descriptor, events: events, revents: 0))
+            }
+            let ready = poll(&pollDescriptors, nfds_t(pollDescriptors.count), timeout(now: now, accepting: accepting))
+            if ready < 0 {
+                if errno != EINTR { usleep(10_000) }
+                if stopRequested() { return }
+                continue
+            }
+            if pollDescriptors[0].revents != 0 { return }
+            now = MonotonicClock.now()
+            for (offset, connection) in connections.enumerated() {
+                let events = pollDescriptors[offset + 2].revents
+                if events != 0 {
+                    connection.handle(events: events, responder: responder, scratch: scratch, now: now)
+                }
+            }
+            for connection in connections where connection.phase != .closed && connection.deadline <= now {
+                connection.expire(responder: responder)
+            }
+            connections.removeAll { $0.phase == .closed }
+            if accepting && pollDescriptors[1].revents != 0 {
+                acceptPending(now: now)
+            }
+        }
+    }
+
+    /// Milliseconds until the nearest deadline (rounded up), or -1 when nothing is due.
+    private func timeout(now: UInt64, accepting: Bool) -> Int32 {
+        var nearest = accepting ? UInt64.max : acceptResumesAt
+        for connection in connections { nearest = min(nearest, connection.deadline) }
+        guard nearest != .max else { return -1 }
+        guard nearest > now else { return 0 }
+        let milliseconds = (nearest - now + 999_999) / 1_000_000
+        return Int32(min(milliseconds, UInt64(Int32.max)))
+    }
+
+    private func acceptPending(now: UInt64) {
+        for _ in 0..<Self.acceptBatch {
+            switch Socket.accept(listener) {
+            case .accepted(let descriptor):
+                if connections.count >= maxConnections {
+                    refuse(descriptor)
+                } else {
+                    connections.append(Connection(descriptor: descriptor, deadline: now + responder.readTimeout))
+                }
+            case .wouldBlock:
+                return
+            case .skipped:
+                continue
+            case .exhausted:
+                acceptResumesAt = now + Self.acceptBackoff
+                return
+            }
+        }
+    }
+
+    /// Answers a connection over the limit with 503 and closes it at once.
+    private func refuse(_ descriptor: Int32) {
+        let unavailable = responder.error(status: 503)
+        _ = unavailable.withUnsafeBytes { Socket.send(descriptor, $0) }
+        Socket.shutdownWrite(descriptor)
+        // Read what already arrived, so closing sends FIN rather than a reset that could drop the 503.
+        for _ in 0..<4 {
+            guard case .transferred = Socket.receive(descriptor, into: scratch) else { break }
+        }
+        Socket.close(descriptor)
+    }
+
+    /// Whether stop() has signalled, checked without blocking (used when poll itself fails).
+    private func stopRequested() -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(wakeReceiver, &byte, 1, Int32(MSG_DONTWAIT))
+        return count >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    }
+
+    private func closeEverything() {
+        for connection in connections { connection.close() }
+        connections = []
+        Socket.close(listener)
+        Socket.close(wakeReceiver)
+    }
+}
