@@ -1,0 +1,411 @@
+import PodnetModel
+
+/// Which pod network a workload veth belongs to.
+enum WorkloadKind: Sendable {
+    /// `cali` + 11 hex: Calico.
+    case calico
+    /// `eni` + 11 hex: the AWS VPC CNI.
+    case eni
+
+    /// The kind of a workload veth by its name; nil for other interfaces.
+    ///
+    /// A `veth` named `cali…`/`eni…` counts; so does any link named `cali`/`eni` + 11 hex digits
+    /// (the CNIs' naming, whatever kind the snapshot reports).
+    static func of(name: String, kind: String) -> WorkloadKind? {
+        let result: WorkloadKind
+        let rest: Substring
+        if name.hasPrefix("cali") && !name.hasPrefix("calico") {
+            result = .calico
+            rest = name.dropFirst(4)
+        } else if name.hasPrefix("eni") {
+            result = .eni
+            rest = name.dropFirst(3)
+        } else {
+            return nil
+        }
+        guard !rest.isEmpty, !rest.contains("_") else { return nil }
+        if kind == "veth" { return result }
+        if rest.count == 11 && rest.allSatisfy(\.isHexDigit) { return result }
+        return nil
+    }
+}
+
+/// The snapshot indexed once, in one pass over each list, for the checks to look things up.
+///
+/// Large lists (routes through the VXLAN device, routes of other tables) are kept as positions in
+/// `snapshot.routes`, not copies; interface roles are looked up in an array indexed by ifindex.
+struct NodeIndex {
+    struct NeighbourKey: Hashable {
+        let interfaceIndex: InterfaceIndex
+        let address: IPAddress
+    }
+
+    struct TableKey: Hashable {
+        let table: RouteTable
+        let family: AddressFamily
+    }
+
+    let snapshot: NodeSnapshot
+    let linksByIndex: [InterfaceIndex: Link]
+    let linksByName: [String: Link]
+    let addressesByIndex: [InterfaceIndex: [Address]]
+    /// Every configured address by its local IP.
+    let addressesByIP: [IPAddress: [Address]]
+
+    /// Workload veths, sorted by name.
+    let workloadLinks: [Link]
+    let workloadKinds: [InterfaceIndex: WorkloadKind]
+    /// Main-table /32 and /128 routes to workload veths, by veth.
+    let workloadRoutes: [InterfaceIndex: [Route]]
+    let workloadRouteCount: Int
+
+    /// Main-table blackhole routes installed by Felix (proto 80): Calico's local blocks.
+    let felixBlackholes: [Route]
+    /// Positions (in `snapshot.routes`) of the main-table routes with a gateway through one of the
+    /// VXLAN devices, by device.
+    let routesViaVXLAN: [InterfaceIndex: [Int]]
+    /// Gateways of main-table routes of a block's length that do not go through a VXLAN device
+    /// (Calico's CrossSubnet routes: the block via the owning node's IP).
+    let directBlockGateways: Set<IPAddress>
+    /// The routes, in any table, whose destination (canonical) the expectations name.
+    let watchedRoutes: [IPPrefix: [Route]]
+    /// Positions of the routes of the tables other than main and local (the VPC CNI's per-ENI
+    /// tables), by table.
+    let otherTableRoutes: [RouteTable: [Int]]
+    /// Tables (per family) holding a default route.
+    let tablesWithDefaultRoute: Set<TableKey>
+    /// Devices of IPv4 default routes in any table (the ENIs with the VPC CNI).
+    let defaultRouteDevices: Set<InterfaceIndex>
+    /// The main table's IPv4 default route with the lowest metric.
+    let mainDefaultRouteV4: Route?
+
+    /// Neighbours on the VXLAN devices, by device and address.
+    let vxlanNeighbours: [NeighbourKey: Neighbour]
+    /// Neighbours on each VXLAN device, in snapshot order.
+    let vxlanNeighbourList: [InterfaceIndex: [Neighbour]]
+    /// FDB entries on the VXLAN devices, by device and MAC.
+    let vxlanFDB: [InterfaceIndex: [HardwareAddress: [FDBEntry]]]
+
+    /// `to IP lookup main` rules (host prefixes), by IP; the lowest priority kept.
+    let toMainRules: [IPAddress: Rule]
+    /// `from PREFIX lookup N` rules into tables other than main, local and default.
+    let fromTableRules: [Rule]
+    /// Whether the VPC CNI's host rule (`not from all fwmark 0x80/0x80 lookup main`) is present.
+    let hasVPCCNIHostRule: Bool
+
+    init(snapshot: NodeSnapshot, vxlanDeviceNames: [String], watched: Set<IPPrefix>, blockSize: Int, blockSizeV6: Int) {
+        self.snapshot = snapshot
+
+        var linksByIndex: [InterfaceIndex: Link] = [:]
+        var linksByName: [String: Link] = [:]
+        var workloadLinks: [Link] = []
+        var workloadKinds: [InterfaceIndex: WorkloadKind] = [:]
+        linksByIndex.reserveCapacity(snapshot.links.count)
+        linksByName.reserveCapacity(snapshot.links.count)
+        for link in snapshot.links {
+            linksByIndex[link.index] = link
+            linksByName[link.name] = link
+            if let kind = WorkloadKind.of(name: link.name, kind: link.kind) {
+                workloadLinks.append(link)
+                workloadKinds[link.index] = kind
+            }
+        }
+        workloadLinks.sort { $0.name < $1.name }
+        self.linksByIndex = linksByIndex
+        self.linksByName = linksByName
+        self.workloadLinks = workloadLinks
+        self.workloadKinds = workloadKinds
+
+        var addressesByIndex: [InterfaceIndex: [Address]] = [:]
+        var addressesByIP: [IPAddress: [Address]] = [:]
+        for address in snapshot.addresses {
+            addressesByIndex[address.interfaceIndex, default: []].append(address)
+            addressesByIP[address.prefix.address, default: []].append(address)
+        }
+        self.addressesByIndex = addressesByIndex
+        self.addressesByIP = addressesByIP
+
+        var roles = DeviceRoles(links: snapshot.links)
+        for link in workloadLinks { roles.mark(link.index, .workload) }
+        let vxlanDevices = vxlanDeviceNames.compactMap { linksByName[$0]?.index }
+        for device in vxlanDevices { roles.mark(device, .vxlan) }
+        let hasVXLAN = !vxlanDevices.isEmpty
+
+        var workloadRoutes: [InterfaceIndex: [Route]] = [:]
+        var workloadRouteCount = 0
+        var felixBlackholes: [Route] = []
+        var vxlanPositions = [[Int]](repeating: [], count: vxlanDevices.count)
+        var directBlockGateways: Set<IPAddress> = []
+        var watchedRoutes: [IPPrefix: [Route]] = [:]
+        var tablesWithDefaultRoute: Set<TableKey> = []
+        var otherTableRoutes: [RouteTable: [Int]] = [:]
+        var defaultRouteDevices: Set<InterfaceIndex> = []
+        var mainDefaultRouteV4: Route?
+
+        // Fields are read in place through the buffer: copying 100k Route values would cost more
+        // than everything else here.
+        snapshot.routes.withUnsafeBufferPointer { routes in
+            for position in routes.indices {
+                let destination = routes[position].destination
+                let table = routes[position].table
+                let type = routes[position].type
+                if table != .main, table != .local {
+                    otherTableRoutes[table, default: []].append(position)
+                }
+                if !watched.isEmpty, watched.contains(destination.network) {
+                    watchedRoutes[destination.network, default: []].append(routes[position])
+                }
+                if destination.length == 0 {
+                    if type == .unicast {
+                        let family = routes[position].family
+                        tablesWithDefaultRoute.insert(TableKey(table: table, family: family))
+                        if family == .ipv4 {
+                            for hop in routes[position].nextHops {
+                                if let device = hop.interfaceIndex { defaultRouteDevices.insert(device) }
+                            }
+                            let priority = routes[position].priority
+                            if table == .main, mainDefaultRouteV4.map({ priority < $0.priority }) ?? true {
+                                mainDefaultRouteV4 = routes[position]
+                            }
+                        }
+                    }
+                    continue
+                }
+                guard table == .main else { continue }
+                if type == .blackhole {
+                    if routes[position].protocol_ == .felix { felixBlackholes.append(routes[position]) }
+                    continue
+                }
+                guard type == .unicast else { continue }
+                var viaVXLAN = false
+                var gateway: IPAddress?
+                for hop in routes[position].nextHops {
+                    if gateway == nil { gateway = hop.gateway }
+                    guard let device = hop.interfaceIndex else { continue }
+                    switch roles[device] {
+                    case .workload:
+                        if destination.isHost {
+                            workloadRoutes[device, default: []].append(routes[position])
+                            workloadRouteCount += 1
+                        }
+                    case .vxlan:
+                        if !viaVXLAN, hop.gateway != nil, let slot = vxlanDevices.firstIndex(of: device) {
+                            viaVXLAN = true
+                            vxlanPositions[slot].append(position)
+                        }
+                    case .other:
+                        break
+                    }
+                }
+                if hasVXLAN, !viaVXLAN, let gateway,
+                    destination.length == (destination.family == .ipv6 ? blockSizeV6 : blockSize)
+                {
+                    directBlockGateways.insert(gateway)
+                }
+            }
+        }
+        self.workloadRoutes = workloadRoutes
+        self.workloadRouteCount = workloadRouteCount
+        self.felixBlackholes = felixBlackholes
+        var routesViaVXLAN: [InterfaceIndex: [Int]] = [:]
+        for (slot, device) in vxlanDevices.enumerated() where !vxlanPositions[slot].isEmpty {
+            routesViaVXLAN[device] = vxlanPositions[slot]
+        }
+        self.routesViaVXLAN = routesViaVXLAN
+        self.directBlockGateways = directBlockGateways
+        self.watchedRoutes = watchedRoutes
+        self.tablesWithDefaultRoute = tablesWithDefaultRoute
+        self.otherTableRoutes = otherTableRoutes
+        self.defaultRouteDevices = defaultRouteDevices
+        self.mainDefaultRouteV4 = mainDefaultRouteV4
+
+        var vxlanNeighbours: [NeighbourKey: Neighbour] = [:]
+        var vxlanNeighbourList: [InterfaceIndex: [Neighbour]] = [:]
+        var vxlanFDB: [InterfaceIndex: [HardwareAddress: [FDBEntry]]] = [:]
+        if hasVXLAN {
+            for neighbour in snapshot.neighbours where roles[neighbour.interfaceIndex] == .vxlan {
+                let key = NeighbourKey(interfaceIndex: neighbour.interfaceIndex, address: neighbour.address)
+                if vxlanNeighbours[key] == nil { vxlanNeighbours[key] = neighbour }
+                vxlanNeighbourList[neighbour.interfaceIndex, default: []].append(neighbour)
+            }
+            for entry in snapshot.fdb where roles[entry.interfaceIndex] == .vxlan {
+                vxlanFDB[entry.interfaceIndex, default: [:]][entry.mac, default: []].append(entry)
+            }
+        }
+        self.vxlanNeighbours = vxlanNeighbours
+        self.vxlanNeighbourList = vxlanNeighbourList
+        self.vxlanFDB = vxlanFDB
+
+        var toMainRules: [IPAddress: Rule] = [:]
+        var fromTableRules: [Rule] = []
+        var hasVPCCNIHostRule = false
+        let builtinTables: Set<RouteTable> = [.main, .local, .default, RouteTable(0)]
+        for rule in snapshot.rules where rule.action == .lookup {
+            if rule.table == .main, !rule.invert, let to = rule.to, to.isHost,
+                rule.from.map({ $0.isDefault }) ?? true
+            {
+                if toMainRules[to.address].map({ rule.priority < $0.priority }) ?? true {
+                    toMainRules[to.address] = rule
+                }
+            }
+            if let from = rule.from, !from.isDefault, !rule.invert, !builtinTables.contains(rule.table) {
+                fromTableRules.append(rule)
+            }
+            if rule.table == .main, rule.invert, rule.fwmark == 0x80, rule.fwmask == 0x80 {
+                hasVPCCNIHostRule = true
+            }
+        }
+        self.toMainRules = toMainRules
+        self.fromTableRules = fromTableRules
+        self.hasVPCCNIHostRule = hasVPCCNIHostRule
+    }
+
+    /// The interface's name, or `ifN` when the snapshot has no such link.
+    func name(_ index: InterfaceIndex) -> String {
+        linksByIndex[index]?.name ?? "if\(index.rawValue)"
+    }
+
+    /// The routes at `positions` in the snapshot.
+    func routes(at positions: [Int]) -> [Route] {
+        positions.map { snapshot.routes[$0] }
+    }
+}
+
+/// What an interface is to the analysis, looked up per route without hashing.
+struct DeviceRoles {
+    enum Role: UInt8 {
+        case other
+        case workload
+        case vxlan
+    }
+
+    /// Ifindexes up to this are kept in an array; the rare larger ones in a dictionary.
+    private static let arrayLimit: Int32 = 1 << 20
+    private var array: [Role]
+    private var overflow: [InterfaceIndex: Role] = [:]
+
+    init(links: [Link]) {
+        let highest = links.reduce(Int32(0)) { max($0, min($1.index.rawValue, Self.arrayLimit - 1)) }
+        array = [Role](repeating: .other, count: Int(highest) + 1)
+    }
+
+    mutating func mark(_ index: InterfaceIndex, _ role: Role) {
+        let raw = index.rawValue
+        if raw >= 0 && raw < Int32(array.count) {
+            array[Int(raw)] = role
+        } else {
+            overflow[index] = role
+        }
+    }
+
+    subscript(index: InterfaceIndex) -> Role {
+        let raw = index.rawValue
+        if raw >= 0 && raw < Int32(array.count) { return array[Int(raw)] }
+        return overflow.isEmpty ? .other : overflow[index] ?? .other
+    }
+}
+
+/// A set of prefixes answering "which one contains this address?" in a few hash lookups.
+struct PrefixSet {
+    private var members: [Int: Set<IPAddress>] = [:]
+    /// The lengths present, per family, longest first.
+    private var lengthsV4: [Int] = []
+    private var lengthsV6: [Int] = []
+    private(set) var count = 0
+
+    init() {}
+
+    init(_ prefixes: some Sequence<IPPrefix>) {
+        for prefix in prefixes { insert(prefix) }
+    }
+
+    /// Keys combine family and length so the two families never share a bucket.
+    private static func key(_ family: AddressFamily, _ length: Int) -> Int {
+        (family == .ipv6 ? 1000 : 0) + length
+    }
+
+    mutating func insert(_ prefix: IPPrefix) {
+        let network = prefix.network
+        let key = Self.key(network.family, network.length)
+        if members[key] == nil {
+            members[key] = []
+            if network.family == .ipv6 {
+                lengthsV6.append(network.length)
+                lengthsV6.sort(by: >)
+            } else {
+                lengthsV4.append(network.length)
+                lengthsV4.sort(by: >)
+            }
+        }
+        if members[key]!.insert(network.address).inserted { count += 1 }
+    }
+
+    /// The longest member containing `address`.
+    func longestMatch(_ address: IPAddress) -> IPPrefix? {
+        let family = address.family
+        for length in family == .ipv6 ? lengthsV6 : lengthsV4 {
+            let network = IPPrefix(host: address).withLength(length).network
+            if members[Self.key(family, length)]?.contains(network.address) == true { return network }
+        }
+        return nil
+    }
+
+    func contains(_ address: IPAddress) -> Bool { longestMatch(address) != nil }
+}
+
+/// A hash table from addresses to small integers with a cheap multiplicative hash (no SipHash):
+/// for per-route lookups of tunnel IPs, which happen once per route on nodes with 100k routes.
+struct AddressSlots {
+    private var keys: [UInt128]
+    private var values: [Int32]
+    private var used: [Bool]
+    private let mask: Int
+    private(set) var count = 0
+
+    /// A table for up to `capacity` addresses.
+    init(capacity: Int) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = [UInt128](repeating: 0, count: size)
+        values = [Int32](repeating: 0, count: size)
+        used = [Bool](repeating: false, count: size)
+        mask = size - 1
+    }
+
+    /// IPv4 addresses are kept apart from IPv6 ones by a bit no IPv6 value here can share meaningfully.
+    private static func key(_ address: IPAddress) -> UInt128 {
+        switch address {
+        case .v4(let bits): return UInt128(bits) | (UInt128(1) << 127) | (UInt128(1) << 126)
+        case .v6(let bits): return bits
+        }
+    }
+
+    private func bucket(_ key: UInt128) -> Int {
+        let folded = UInt64(truncatingIfNeeded: key) ^ UInt64(truncatingIfNeeded: key >> 64) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: (folded &* 0xBF58_476D_1CE4_E5B9) >> 32) & mask
+    }
+
+    /// Sets `address`'s value (the first one given wins).
+    mutating func insert(_ address: IPAddress, _ value: Int) {
+        let key = Self.key(address)
+        var position = bucket(key)
+        while used[position] {
+            if keys[position] == key { return }
+            position = (position + 1) & mask
+        }
+        used[position] = true
+        keys[position] = key
+        values[position] = Int32(value)
+        count += 1
+    }
+
+    subscript(address: IPAddress) -> Int? {
+        let key = Self.key(address)
+        var position = bucket(key)
+        while used[position] {
+            if keys[position] == key { return Int(values[position]) }
+            position = (position + 1) & mask
+        }
+        return nil
+    }
+}

@@ -1,0 +1,73 @@
+import PodnetModel
+
+extension Analysis {
+    /// Workload veths and their /32 (/128) routes, for any CNI.
+    func checkWorkloads() {
+        let node = snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname
+        let podsOnNode = "kubectl get pods -A -o wide --field-selector spec.nodeName=\(node)"
+        for link in index.workloadLinks {
+            let routes = index.workloadRoutes[link.index] ?? []
+            let cni = index.workloadKinds[link.index] == .eni ? "the VPC CNI (aws-node)" : "Calico's CNI plugin"
+            if routes.isEmpty {
+                guard link.isAdminUp else { continue }
+                add(
+                    Finding(
+                        check: .workloadRouteMissing, object: link.name,
+                        summary: "\(link.name) is up but no /32 route leads to it",
+                        detail: "\(link.name) is the host side of a pod's veth. The pod is reachable only through a "
+                            + "host route `POD_IP dev \(link.name) scope link`, which \(cni) adds when the pod "
+                            + "starts. Without it nothing — other pods, the node, Services — can reach the pod, while "
+                            + "the pod itself can still send. Either the route was deleted, the CNI failed half-way "
+                            + "through adding the pod, or the pod is gone and its veth was left behind.",
+                        evidence: [syntax.link(link)],
+                        remediation: "Find the pod (its IP is in the pod's status: \(podsOnNode)) and recreate it "
+                            + "(kubectl delete pod …) so the CNI sets it up again. If no pod owns the veth, it is a "
+                            + "leftover: ip link delete \(link.name)."))
+            } else if !link.isUsable {
+                let state = link.isAdminUp ? "has no carrier (the pod side is down)" : "is administratively down"
+                add(
+                    Finding(
+                        check: .workloadInterfaceDown, object: link.name,
+                        summary: "\(link.name) \(state), but \(Self.plural(routes.count, "route")) lead to it",
+                        detail: "Traffic for the pod behind \(link.name) is routed to the veth, but the veth "
+                            + "\(state), so the kernel drops it: the pod is unreachable. Usually the pod is "
+                            + "terminating or its network namespace is gone and the veth was left behind.",
+                        evidence: [syntax.link(link)] + Self.capped(routes.map(syntax.route), limit: 4),
+                        remediation: "Find the pod by IP (\(podsOnNode)); if it exists, recreate it; if not, the "
+                            + "veth and routes are leftovers the CNI failed to delete: ip link delete \(link.name)."))
+            }
+        }
+        checkWorkloadPools()
+    }
+
+    /// Workload IPs must lie inside a configured pod CIDR of their family.
+    private func checkWorkloadPools() {
+        guard !configuredPools.isEmpty else { return }
+        var outside: [(IPAddress, Route)] = []
+        for link in index.workloadLinks {
+            for route in index.workloadRoutes[link.index] ?? [] {
+                guard hasConfiguredPool(route.family), configuredPool(containing: route.destination) == nil else {
+                    continue
+                }
+                outside.append((route.destination.address, route))
+            }
+        }
+        var seen: Set<IPAddress> = []
+        for (address, route) in outside.sorted(by: { $0.0 < $1.0 }) where seen.insert(address).inserted {
+            let pools = configuredPools.filter { $0.family == address.family }.map(\.description)
+            add(
+                Finding(
+                    check: .workloadIPOutsidePool, object: address.description,
+                    summary: "workload IP \(address) is outside the pod CIDRs (\(pools.joined(separator: ", ")))",
+                    detail: "A pod on this node has \(address), which lies in none of the configured pod CIDRs. Other "
+                        + "nodes route only the pod CIDRs to pods, so replies to this pod may never come back; "
+                        + "firewall rules and network policies written for the pod CIDRs miss it. Either the pod "
+                        + "got its address from a pool podnetd does not know (update podCIDRs), or from a pool that "
+                        + "was removed.",
+                    evidence: [syntax.route(route)],
+                    remediation: "Compare with the cluster's pools (calicoctl get ippools -o wide, or the VPC subnets "
+                        + "with the VPC CNI) and update podCIDRs in podnetd's config if they changed; otherwise "
+                        + "recreate the pod so it gets an address from a current pool."))
+        }
+    }
+}

@@ -1,0 +1,165 @@
+/// The stable identifier of a check (`vxlan-route-missing`, …).
+///
+/// IDs are API: metric labels and alert rules use them. Add new ones; never rename one.
+public struct CheckID: RawRepresentable, Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: CheckID, rhs: CheckID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    /// The catalogue entry of this check, if it is one of podnetd's.
+    public var descriptor: CheckDescriptor? { CheckID.catalogueByID[self] }
+}
+
+/// What the catalogue says about one check.
+public struct CheckDescriptor: Hashable, Sendable, Codable {
+    /// The check's ID.
+    public let id: CheckID
+    /// The area the check belongs to: `calico-vxlan`, `workloads`, `host`, `aws-vpc-cni`, `capacity`, `host-gw`.
+    public let area: String
+    /// The severity its findings have unless the check says otherwise.
+    public let defaultSeverity: Severity
+    /// One line saying what the check looks for.
+    public let description: String
+
+    public init(id: CheckID, area: String, defaultSeverity: Severity, description: String) {
+        self.id = id
+        self.area = area
+        self.defaultSeverity = defaultSeverity
+        self.description = description
+    }
+}
+
+extension CheckID {
+    // Calico VXLAN
+    public static let vxlanDeviceMissing = CheckID(rawValue: "vxlan-device-missing")
+    public static let vxlanDeviceDown = CheckID(rawValue: "vxlan-device-down")
+    public static let vxlanDeviceConfig = CheckID(rawValue: "vxlan-device-config")
+    public static let vxlanMTU = CheckID(rawValue: "vxlan-mtu")
+    public static let vxlanRouteMissing = CheckID(rawValue: "vxlan-route-missing")
+    public static let vxlanRouteWrongNextHop = CheckID(rawValue: "vxlan-route-wrong-next-hop")
+    public static let vxlanRouteUnresolved = CheckID(rawValue: "vxlan-route-unresolved")
+    public static let blockBlackholeMissing = CheckID(rawValue: "block-blackhole-missing")
+    public static let blockOutsidePool = CheckID(rawValue: "block-outside-pool")
+    // Workloads
+    public static let workloadRouteMissing = CheckID(rawValue: "workload-route-missing")
+    public static let workloadInterfaceDown = CheckID(rawValue: "workload-interface-down")
+    public static let workloadIPOutsidePool = CheckID(rawValue: "workload-ip-outside-pool")
+    // Host
+    public static let ipForwardingDisabled = CheckID(rawValue: "ip-forwarding-disabled")
+    public static let podCIDROverlap = CheckID(rawValue: "pod-cidr-overlap")
+    public static let rpFilterStrict = CheckID(rawValue: "rp-filter-strict")
+    public static let cniNotDetected = CheckID(rawValue: "cni-not-detected")
+    // AWS VPC CNI
+    public static let eniRuleMissing = CheckID(rawValue: "eni-rule-missing")
+    public static let eniTableMissing = CheckID(rawValue: "eni-table-missing")
+    public static let eniSecondaryConflict = CheckID(rawValue: "eni-secondary-conflict")
+    // Capacity
+    public static let maxPodsExceedsIPCapacity = CheckID(rawValue: "max-pods-exceeds-ip-capacity")
+    public static let maxPodsLimitedByENI = CheckID(rawValue: "max-pods-limited-by-eni")
+    public static let maxPodsAboveRecommended = CheckID(rawValue: "max-pods-above-recommended")
+    public static let podCapacityNearLimit = CheckID(rawValue: "pod-capacity-near-limit")
+    public static let maxPodsUnknown = CheckID(rawValue: "max-pods-unknown")
+    public static let instanceTypeUnknown = CheckID(rawValue: "instance-type-unknown")
+    // host-gw
+    public static let hostRouteMissing = CheckID(rawValue: "host-route-missing")
+
+    /// Every check podnetd runs, in a stable order; the daemon exports one metric series per entry.
+    public static let catalogue: [CheckDescriptor] = [
+        CheckDescriptor(
+            id: .vxlanDeviceMissing, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "Calico's VXLAN device (vxlan.calico / vxlan-v6.calico) does not exist"),
+        CheckDescriptor(
+            id: .vxlanDeviceDown, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "the VXLAN device is administratively down or has no carrier"),
+        CheckDescriptor(
+            id: .vxlanDeviceConfig, area: "calico-vxlan", defaultSeverity: .warning,
+            description:
+                "the VXLAN device's kind, VNI, UDP port, local address or underlay differ from what is expected"),
+        CheckDescriptor(
+            id: .vxlanMTU, area: "calico-vxlan", defaultSeverity: .warning,
+            description:
+                "VXLAN MTU above the underlay MTU − 50 (− 70 for IPv6), or a workload veth MTU above the VXLAN MTU"),
+        CheckDescriptor(
+            id: .vxlanRouteMissing, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "an expected remote block, or a known VTEP, has no route through the VXLAN device"),
+        CheckDescriptor(
+            id: .vxlanRouteWrongNextHop, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "an expected remote block is routed via another tunnel IP than its owner's"),
+        CheckDescriptor(
+            id: .vxlanRouteUnresolved, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "a route via the VXLAN device whose next hop has no permanent neighbour or no FDB destination"),
+        CheckDescriptor(
+            id: .blockBlackholeMissing, area: "calico-vxlan", defaultSeverity: .warning,
+            description: "local workloads in an IPAM block that has no blackhole route"),
+        CheckDescriptor(
+            id: .blockOutsidePool, area: "calico-vxlan", defaultSeverity: .warning,
+            description: "a blackhole or VXLAN-routed block outside every pod CIDR, or not of the block size"),
+        CheckDescriptor(
+            id: .workloadRouteMissing, area: "workloads", defaultSeverity: .critical,
+            description: "a cali…/eni… veth that is up has no /32 (or /128) route to it"),
+        CheckDescriptor(
+            id: .workloadInterfaceDown, area: "workloads", defaultSeverity: .warning,
+            description: "a workload route points to a veth that is down or has no carrier"),
+        CheckDescriptor(
+            id: .workloadIPOutsidePool, area: "workloads", defaultSeverity: .warning,
+            description: "a workload IP lies outside every configured pod CIDR"),
+        CheckDescriptor(
+            id: .ipForwardingDisabled, area: "host", defaultSeverity: .critical,
+            description: "IP forwarding is off (IPv4; IPv6 too when IPv6 pod CIDRs are in use)"),
+        CheckDescriptor(
+            id: .podCIDROverlap, area: "host", defaultSeverity: .critical,
+            description: "a pod CIDR overlaps a host subnet (overlay and host-gw) or the service CIDR"),
+        CheckDescriptor(
+            id: .rpFilterStrict, area: "host", defaultSeverity: .warning,
+            description: "strict reverse-path filtering on the primary interface with the AWS VPC CNI"),
+        CheckDescriptor(
+            id: .cniNotDetected, area: "host", defaultSeverity: .info,
+            description: "no pod network was recognised; only the host checks ran"),
+        CheckDescriptor(
+            id: .eniRuleMissing, area: "aws-vpc-cni", defaultSeverity: .critical,
+            description: "a pod IP lacks its `to POD lookup main` rule (priority 512)"),
+        CheckDescriptor(
+            id: .eniTableMissing, area: "aws-vpc-cni", defaultSeverity: .critical,
+            description: "a `from … lookup N` rule whose table N has no default route"),
+        CheckDescriptor(
+            id: .eniSecondaryConflict, area: "aws-vpc-cni", defaultSeverity: .critical,
+            description: "a pod IP is also configured as a host address"),
+        CheckDescriptor(
+            id: .maxPodsExceedsIPCapacity, area: "capacity", defaultSeverity: .critical,
+            description: "kubelet maxPods above the ENI IP capacity of the instance type (AWS VPC CNI)"),
+        CheckDescriptor(
+            id: .maxPodsLimitedByENI, area: "capacity", defaultSeverity: .warning,
+            description: "overlay CNI, but kubelet maxPods equals the VPC CNI's ENI limit of the instance type"),
+        CheckDescriptor(
+            id: .maxPodsAboveRecommended, area: "capacity", defaultSeverity: .info,
+            description: "kubelet maxPods above the recommended 110 (250 above 30 vCPUs)"),
+        CheckDescriptor(
+            id: .podCapacityNearLimit, area: "capacity", defaultSeverity: .warning,
+            description: "workloads at or above the warning ratio of the pod capacity (critical at the limit)"),
+        CheckDescriptor(
+            id: .maxPodsUnknown, area: "capacity", defaultSeverity: .info,
+            description: "kubelet's maxPods could not be determined; the capacity checks that need it did not run"),
+        CheckDescriptor(
+            id: .instanceTypeUnknown, area: "capacity", defaultSeverity: .info,
+            description: "the instance type is unknown or not in the ENI table; the ENI capacity checks did not run"),
+        CheckDescriptor(
+            id: .hostRouteMissing, area: "host-gw", defaultSeverity: .critical,
+            description: "an expected pod-CIDR route is absent or goes via another gateway"),
+    ]
+
+    static let catalogueByID: [CheckID: CheckDescriptor] = Dictionary(
+        catalogue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+}

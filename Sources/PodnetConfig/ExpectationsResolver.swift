@@ -1,0 +1,181 @@
+import Foundation
+import PodnetAnalysis
+import PodnetModel
+import Yams
+
+/// Turns a `PodnetConfig` into the analyzer's `Expectations`, reading what `auto` settings need:
+/// kubelet's config (maxPods), the DMI product name (instance type), the CPU count. All file
+/// access goes through `files`, so tests can inject the files.
+public struct ExpectationsResolver: Sendable {
+    /// Where kubelet's config lives, in the order they are tried: EKS AL2, EKS AL2023, kubeadm.
+    public static let kubeletConfigPaths = [
+        "/etc/kubernetes/kubelet/kubelet-config.json",
+        "/etc/kubernetes/kubelet/config.json",
+        "/var/lib/kubelet/config.yaml",
+    ]
+    /// The instance type on Nitro instances.
+    public static let dmiProductNamePath = "/sys/devices/virtual/dmi/id/product_name"
+    /// kubelet's maxPods when its config does not set one.
+    public static let kubeletDefaultMaxPods = 110
+
+    public var files: any FileReading
+    public var vCPUs: @Sendable () -> Int?
+    public var table: ENILimitsTable
+
+    /// - Parameters:
+    ///   - files: where files are read from (the local file system by default).
+    ///   - vCPUs: the node's vCPU count (the configured processors by default).
+    ///   - table: the ENI table instance types are looked up in.
+    public init(
+        files: any FileReading = LocalFileSystem(),
+        vCPUs: @escaping @Sendable () -> Int? = ExpectationsResolver.systemVCPUs,
+        table: ENILimitsTable = .embedded
+    ) {
+        self.files = files
+        self.vCPUs = vCPUs
+        self.table = table
+    }
+
+    /// The configured processors of this machine (not limited by cgroups or affinity).
+    public static let systemVCPUs: @Sendable () -> Int? = {
+        let count = ProcessInfo.processInfo.processorCount
+        return count > 0 ? count : nil
+    }
+
+    /// The expectations for `config`. Throws when a file the config names explicitly
+    /// (`kubeletConfigPath`) is missing or unusable; `auto` settings that find nothing leave the
+    /// value unknown and say why in its source.
+    public func resolve(_ config: PodnetConfig) throws(ConfigError) -> Expectations {
+        let maxPods = try resolveMaxPods(config)
+        let instanceType = resolveInstanceType(config.instanceType)
+        return Expectations(
+            cni: config.cni, podCIDRs: config.podCIDRs, blockSize: config.blockSize, blockSizeV6: config.blockSizeV6,
+            serviceCIDRs: config.serviceCIDRs, calico: config.calico, hostGW: config.hostGW, maxPods: maxPods.value,
+            maxPodsSource: maxPods.source, kubeletConfigPath: maxPods.path, instanceType: instanceType.name,
+            instanceTypeSource: instanceType.source, vCPUs: vCPUs(), awsVpcCni: config.awsVpcCni,
+            thresholds: config.thresholds)
+    }
+
+    /// kubelet's maxPods: its value, where it came from, and the kubelet config file involved.
+    public struct MaxPods: Sendable, Hashable {
+        public var value: Int?
+        public var source: String
+        public var path: String?
+
+        public init(value: Int?, source: String, path: String?) {
+            self.value = value
+            self.source = source
+            self.path = path
+        }
+    }
+
+    /// maxPods as the config says: the number given, or kubelet's config (`maxPods` absent: 110).
+    public func resolveMaxPods(_ config: PodnetConfig) throws(ConfigError) -> MaxPods {
+        if case .fixed(let value) = config.maxPods {
+            return MaxPods(
+                value: value, source: "config", path: config.kubeletConfigPath ?? firstExistingKubeletConfig())
+        }
+        if let explicit = config.kubeletConfigPath {
+            let text: String?
+            do {
+                text = try files.readText(atPath: explicit)
+            } catch {
+                throw ConfigError(
+                    kind: .unreadable, file: explicit, key: "kubeletConfigPath", message: "cannot read: \(error)")
+            }
+            guard let text else {
+                throw ConfigError(
+                    kind: .fileNotFound, file: explicit, key: "kubeletConfigPath",
+                    message: "no such kubelet config file")
+            }
+            let value = try Self.maxPods(fromKubeletConfig: text, path: explicit)
+            return described(value, path: explicit)
+        }
+        for path in Self.kubeletConfigPaths {
+            let text: String?
+            do {
+                text = try files.readText(atPath: path)
+            } catch {
+                return MaxPods(
+                    value: nil, source: "unknown: kubelet config \(path) cannot be read (\(error))", path: path)
+            }
+            guard let text else { continue }
+            do {
+                return described(try Self.maxPods(fromKubeletConfig: text, path: path), path: path)
+            } catch {
+                return MaxPods(value: nil, source: "unknown: \(error)", path: path)
+            }
+        }
+        return MaxPods(
+            value: nil, source: "unknown: no kubelet config at \(Self.kubeletConfigPaths.joined(separator: ", "))",
+            path: nil)
+    }
+
+    private func described(_ value: Int?, path: String) -> MaxPods {
+        if let value { return MaxPods(value: value, source: "kubelet config \(path)", path: path) }
+        return MaxPods(
+            value: Self.kubeletDefaultMaxPods,
+            source: "default \(Self.kubeletDefaultMaxPods) (kubelet config \(path) does not set maxPods)", path: path)
+    }
+
+    private func firstExistingKubeletConfig() -> String? {
+        Self.kubeletConfigPaths.first { (try? files.readText(atPath: $0)) != nil }
+    }
+
+    /// The `maxPods` of a kubelet config file (JSON or YAML); nil when the file does not set it.
+    public static func maxPods(fromKubeletConfig text: String, path: String) throws(ConfigError) -> Int? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            var converted = PodnetConfigFile.convert(error, yaml: text, path: path)
+            converted.message = "not a valid kubelet config (JSON or YAML): " + converted.message
+            throw converted
+        } catch {
+            throw ConfigError(kind: .malformedYAML, file: path, message: "not a valid kubelet config: \(error)")
+        }
+        guard let root, case .mapping(let mapping) = root else {
+            throw ConfigError(
+                kind: .wrongType, file: path, line: root?.mark?.line,
+                message: "not a kubelet config: expected a mapping (KubeletConfiguration)")
+        }
+        guard let value = mapping["maxPods"] else { return nil }
+        guard case .scalar(let scalar) = value, scalar.tagName == .int, let number = value.int else {
+            throw ConfigError(
+                kind: .wrongType, file: path, line: value.mark?.line, key: "maxPods",
+                message: "expected an integer, got \(ConfigReader(file: path).describe(value))")
+        }
+        guard number >= 1 else {
+            throw ConfigError(
+                kind: .outOfRange, file: path, line: value.mark?.line, key: "maxPods",
+                message: "expected a positive integer, got \(number)")
+        }
+        return number
+    }
+
+    /// The instance type: the one configured, or the DMI product name when it is a known type.
+    public func resolveInstanceType(_ setting: InstanceTypeSetting) -> (name: String?, source: String) {
+        if case .named(let name) = setting {
+            return (table.lookup(name)?.instanceType ?? name, "config")
+        }
+        let path = Self.dmiProductNamePath
+        let text: String?
+        do {
+            text = try files.readText(atPath: path)
+        } catch {
+            return (nil, "unknown: \(path) cannot be read (\(error))")
+        }
+        guard let text else {
+            return (nil, "unknown: no \(path) (not a Nitro EC2 instance?); set instanceType in the config")
+        }
+        let product = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let limits = table.lookup(product) {
+            return (limits.instanceType, "DMI product name (\(path))")
+        }
+        return (
+            nil,
+            "unknown: the DMI product name \"\(product)\" is not an EC2 instance type (Xen instances and other "
+                + "machines do not name it there); set instanceType in the config"
+        )
+    }
+}

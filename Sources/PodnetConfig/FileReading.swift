@@ -1,0 +1,61 @@
+import Foundation
+
+/// Reads whole text files; injectable so that tests need no files on disk.
+public protocol FileReading: Sendable {
+    /// The text of the file at `path`; nil when there is no such file. Throws when it exists but
+    /// cannot be read.
+    func readText(atPath path: String) throws -> String?
+}
+
+/// The machine's file system.
+public struct LocalFileSystem: FileReading {
+    /// Files larger than this are refused (no config podnetd reads comes close).
+    public static let maximumSize = 4 << 20
+
+    public init() {}
+
+    public func readText(atPath path: String) throws -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        guard !isDirectory.boolValue else { throw FileReadError(message: "is a directory") }
+        let handle: FileHandle
+        do {
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        } catch {
+            throw FileReadError(message: "cannot open: \(Self.reason(error))")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: Self.maximumSize + 1) ?? Data()
+        } catch {
+            throw FileReadError(message: "cannot read: \(Self.reason(error))")
+        }
+        guard data.count <= Self.maximumSize else {
+            throw FileReadError(message: "larger than \(Self.maximumSize >> 20) MiB")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw FileReadError(message: "not UTF-8 text") }
+        return text
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError {
+            return underlying.localizedDescription
+        }
+        return (error as NSError).localizedDescription
+    }
+}
+
+/// Why a file that exists could not be read.
+public struct FileReadError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Files held in memory, by path: for tests and for callers that already hold the text.
+public struct InMemoryFiles: FileReading {
+    public var files: [String: String]
+    public init(_ files: [String: String] = [:]) { self.files = files }
+    public func readText(atPath path: String) throws -> String? { files[path] }
+}
