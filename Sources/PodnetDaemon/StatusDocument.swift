@@ -48,14 +48,13 @@ public struct StatusDocument: Sendable, Encodable {
         try container.encode(daemon, forKey: .daemon)
     }
 
-    /// Pretty JSON with a trailing newline; the document is small (findings, not routes).
+    /// Pretty JSON in the keys' declared order, with a trailing newline; the document is small
+    /// (findings, not routes).
     public func json() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else {
+        guard let text = try? OrderedJSONEncoder().encode(self) else {
             return Array("{\"error\":\"status could not be encoded\"}\n".utf8)
         }
-        return Array(data) + [UInt8(ascii: "\n")]
+        return Array(text.utf8) + [UInt8(ascii: "\n")]
     }
 
     /// The same text as `podnetd check`, without colour.

@@ -77,8 +77,9 @@ extension Rule {
     public func ipSyntax() -> String {
         var parts = ["\(priority):"]
         if invert { parts.append("not") }
-        parts.append("from \(from.map(\.description) ?? "all")")
-        if let to { parts.append("to \(to)") }
+        // ip prints a host prefix as a bare address and a missing or /0 selector as "all".
+        parts.append("from \(from.map { $0.isDefault ? "all" : $0.routeDescription } ?? "all")")
+        if let to { parts.append("to \(to.isDefault ? "all" : to.routeDescription)") }
         if tos != 0 { parts.append("tos 0x\(String(tos, radix: 16))") }
         if let fwmark {
             parts.append(fwmask.map { $0 == UInt32.max ? "fwmark 0x\(String(fwmark, radix: 16))" : "fwmark 0x\(String(fwmark, radix: 16))/0x\(String($0, radix: 16))" } ?? "fwmark 0x\(String(fwmark, radix: 16))")

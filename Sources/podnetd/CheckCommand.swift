@@ -61,9 +61,7 @@ struct CheckCommand: ParsableCommand {
         case .text:
             StandardStreams.writeOut(ReportTextRenderer.render(report, color: StandardStreams.stdoutWantsColor))
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            StandardStreams.writeOut(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
+            StandardStreams.writeOut(try report.jsonText() + "\n")
         }
         if report.hasFinding(atLeast: failOn) { throw ExitCode(1) }
     }

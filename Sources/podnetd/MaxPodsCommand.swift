@@ -51,9 +51,7 @@ struct MaxPodsCommand: ParsableCommand {
         case .text:
             StandardStreams.writeOut(MaxPodsCalculator.renderText(result))
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            StandardStreams.writeOut(Array((try encoder.encode(result))) + [UInt8(ascii: "\n")])
+            StandardStreams.writeOut(try OrderedJSONEncoder().encode(result) + "\n")
         }
     }
 }

@@ -23,8 +23,8 @@ struct IPSyntaxTests {
         let names = InterfaceNames(snapshot.links)
         #expect(snapshot.neighbours[0].ipSyntax(names) == "192.168.35.0 dev vxlan.calico lladdr 66:a1:b2:c3:d4:e5 PERMANENT")
         #expect(snapshot.fdb[0].ipSyntax(names) == "66:a1:b2:c3:d4:e5 dev vxlan.calico dst 10.0.0.20 self permanent")
-        #expect(snapshot.rules[2].ipSyntax() == "1536: from 192.168.231.1/32 lookup 2")
-        #expect(snapshot.rules[1].ipSyntax() == "512: from all to 192.168.231.3/32 lookup main")
+        #expect(snapshot.rules[2].ipSyntax() == "1536: from 192.168.231.1 lookup 2")
+        #expect(snapshot.rules[1].ipSyntax() == "512: from all to 192.168.231.3 lookup main")
         #expect(names[InterfaceIndex(99)] == "if99")
     }
 
