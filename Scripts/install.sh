@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Builds podnetd and installs it as a systemd service on this node, or removes it again.
+#
+#   sudo Scripts/install.sh                  deps, release build, install, daemon-reload
+#   sudo Scripts/install.sh --uninstall      stop, disable, remove binary and unit (keeps /etc/podnetd)
+#   sudo Scripts/install.sh --uninstall --purge   ... and /etc/podnetd too
+#   Scripts/install.sh --destdir /tmp/root --binary ./podnetd   stage into a directory (no root needed)
+#
+# Installs:
+#   PREFIX/bin/podnetd                     (PREFIX defaults to /usr/local; mode 0755)
+#   /etc/podnetd/podnetd.yaml              from Config/podnetd.yaml, only if there is none yet
+#   /etc/systemd/system/podnetd.service    from systemd/podnetd.service (ExecStart follows PREFIX)
+set -euo pipefail
+umask 022
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+	cat <<EOF
+Usage: $(basename "$0") [options]
+  --uninstall            remove podnetd (stop and disable the service first when systemd runs)
+  --purge                with --uninstall: also remove /etc/podnetd (config) and unit drop-ins
+  --prefix DIR           install the binary to DIR/bin (default: /usr/local)
+  --destdir DIR          stage everything under DIR instead of / (also: DESTDIR=DIR);
+                         runs no systemctl and needs no root
+  --binary PATH          install this podnetd binary instead of building one (implies --skip-build)
+  --skip-build           do not build; install the last release build (.build/release/podnetd)
+  --example-config PATH  config installed when none exists (default: Config/podnetd.yaml)
+  --no-deps              do not run Scripts/deps.sh before building
+  --scratch-path DIR     SwiftPM build directory (default: .build)
+  -h, --help             this help
+EOF
+}
+
+say() { printf 'install.sh: %s\n' "$*"; }
+die() {
+	printf 'install.sh: error: %s\n' "$*" >&2
+	exit 1
+}
+
+mode=install
+purge=no
+prefix=/usr/local
+destdir=${DESTDIR:-}
+binary=
+skip_build=no
+run_deps=yes
+example_config=$repo/Config/podnetd.yaml
+scratch_path=$repo/.build
+
+need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"; }
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--uninstall) mode=uninstall ;;
+	--purge) purge=yes ;;
+	--prefix) need_arg "$@"; prefix=$2; shift ;;
+	--prefix=*) prefix=${1#*=} ;;
+	--destdir) need_arg "$@"; destdir=$2; shift ;;
+	--destdir=*) destdir=${1#*=} ;;
+	--binary) need_arg "$@"; binary=$2; skip_build=yes; shift ;;
+	--binary=*) binary=${1#*=}; skip_build=yes ;;
+	--skip-build) skip_build=yes ;;
+	--example-config) need_arg "$@"; example_config=$2; shift ;;
+	--example-config=*) example_config=${1#*=} ;;
+	--no-deps) run_deps=no ;;
+	--scratch-path) need_arg "$@"; scratch_path=$2; shift ;;
+	--scratch-path=*) scratch_path=${1#*=} ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown option: $1" ;;
+	esac
+	shift
+done
+
+[[ $prefix == /* ]] || die "--prefix must be an absolute path: $prefix"
+[[ $scratch_path == /* ]] || scratch_path=$PWD/$scratch_path
+prefix=${prefix%/}
+if [[ -n $destdir ]]; then
+	mkdir -p "$destdir"
+	destdir=$(cd "$destdir" && pwd)
+	[[ $destdir != / ]] || destdir=
+fi
+[[ $purge == no || $mode == uninstall ]] || die "--purge only goes with --uninstall"
+
+bin_path=$prefix/bin/podnetd
+config_dir=/etc/podnetd
+config_path=$config_dir/podnetd.yaml
+unit_path=/etc/systemd/system/podnetd.service
+dropin_dir=/etc/systemd/system/podnetd.service.d
+
+# systemctl only for the real root file system of a host booted with systemd (not in containers).
+use_systemctl=no
+if [[ -z $destdir && $(cat /proc/1/comm 2>/dev/null) == systemd ]]; then
+	use_systemctl=yes
+fi
+
+if [[ -z $destdir && $EUID -ne 0 ]]; then
+	die "installing into / needs root (sudo $0 ...), or stage with --destdir DIR"
+fi
+
+# --- uninstall ---------------------------------------------------------------------------------
+if [[ $mode == uninstall ]]; then
+	if [[ $use_systemctl == yes ]]; then
+		if systemctl list-unit-files --no-legend podnetd.service 2>/dev/null | grep -q .; then
+			systemctl disable --now podnetd.service || true
+			say "stopped and disabled podnetd.service"
+		fi
+	fi
+	# Remove the binary the installed unit points at, wherever --prefix put it.
+	if [[ -f $destdir$unit_path ]]; then
+		unit_bin=$(sed -n 's#^ExecStart=\([^ ]*/podnetd\) .*#\1#p' "$destdir$unit_path" | head -n 1)
+		[[ -z $unit_bin ]] || bin_path=$unit_bin
+	fi
+	for f in "$bin_path" "$unit_path"; do
+		if [[ -e $destdir$f ]]; then
+			rm -f "$destdir$f"
+			say "removed $destdir$f"
+		fi
+	done
+	if [[ $purge == yes ]]; then
+		for d in "$config_dir" "$dropin_dir"; do
+			if [[ -e $destdir$d ]]; then
+				rm -rf "$destdir$d"
+				say "removed $destdir$d"
+			fi
+		done
+	elif [[ -e $destdir$config_dir ]]; then
+		say "kept $destdir$config_dir (remove it with --uninstall --purge)"
+	fi
+	if [[ $use_systemctl == yes ]]; then
+		systemctl daemon-reload
+		systemctl reset-failed podnetd.service 2>/dev/null || true
+	fi
+	say "podnetd uninstalled"
+	exit 0
+fi
+
+# --- build -------------------------------------------------------------------------------------
+if [[ $skip_build == no ]]; then
+	if [[ $run_deps == yes ]]; then
+		bash "$repo/Scripts/deps.sh"
+	fi
+	command -v swift >/dev/null 2>&1 || die "swift not found on PATH (install the Swift toolchain)"
+	say "building podnetd (release)"
+	(cd "$repo" && swift build -c release --scratch-path "$scratch_path" --product podnetd)
+	binary=$(cd "$repo" && swift build -c release --scratch-path "$scratch_path" --show-bin-path)/podnetd
+elif [[ -z $binary ]]; then
+	binary=$scratch_path/release/podnetd
+fi
+[[ -f $binary && -x $binary ]] || die "no executable podnetd at $binary (build it, or pass --binary PATH)"
+[[ -f $repo/systemd/podnetd.service ]] || die "missing $repo/systemd/podnetd.service"
+
+# --- install -----------------------------------------------------------------------------------
+install -d -m 0755 "$destdir$prefix/bin"
+install -m 0755 "$binary" "$destdir$bin_path"
+say "installed $destdir$bin_path"
+
+# The service runs as a dynamic, unprivileged user: the config must be world-readable.
+install -d -m 0755 "$destdir$config_dir"
+if [[ -e $destdir$config_path ]]; then
+	say "kept the existing $destdir$config_path (never overwritten; the example is $example_config)"
+elif [[ -f $example_config ]]; then
+	install -m 0644 "$example_config" "$destdir$config_path"
+	say "installed $destdir$config_path (example config: edit it for this node)"
+else
+	say "warning: no example config at $example_config; write $destdir$config_path yourself" >&2
+fi
+
+install -d -m 0755 "$destdir$(dirname "$unit_path")"
+tmp_unit=$(mktemp)
+trap 'rm -f "$tmp_unit"' EXIT
+sed "s#^ExecStart=/usr/local/bin/podnetd #ExecStart=$bin_path #" "$repo/systemd/podnetd.service" >"$tmp_unit"
+grep -q "^ExecStart=$bin_path " "$tmp_unit" || die "could not set ExecStart in the unit to $bin_path"
+install -m 0644 "$tmp_unit" "$destdir$unit_path"
+say "installed $destdir$unit_path"
+
+if [[ $use_systemctl == yes ]]; then
+	systemctl daemon-reload
+	say "ran systemctl daemon-reload"
+	if systemctl is-active --quiet podnetd.service; then
+		systemctl restart podnetd.service
+		say "restarted the running podnetd.service with the new binary"
+	fi
+fi
+
+# --- next steps --------------------------------------------------------------------------------
+echo
+if [[ -n $destdir ]]; then
+	say "staged under $destdir; nothing was started."
+	exit 0
+fi
+echo "Next steps:"
+if [[ $use_systemctl == no ]]; then
+	echo "  (systemd is not PID 1 here, so nothing was reloaded; on a host booted with systemd run:"
+	echo "   systemctl daemon-reload)"
+fi
+cat <<EOF
+  1. Review $config_path for this node.
+  2. systemctl enable --now podnetd
+  3. systemctl status podnetd; journalctl -u podnetd -f
+  4. curl -s http://127.0.0.1:9647/readyz
+     curl -s 'http://127.0.0.1:9647/status?format=text'
+     curl -s http://127.0.0.1:9647/metrics | grep '^podnetd_findings'
+  5. Prometheus: Config/prometheus-scrape.yaml (job podnetd) and Config/alerts.yaml.
+  Sandbox check: systemd-analyze security podnetd.service
+EOF
