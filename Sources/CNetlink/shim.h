@@ -30,4 +30,29 @@
 /// NLMSG_HDRLEN is a function-like macro chain; Swift cannot import it.
 static inline int cnetlink_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
 
+/// Keeps the object nl_msg_parse hands to its callback (the parser drops its own reference afterwards).
+static inline void cnetlink_keep_object(struct nl_object *object, void *out) {
+    struct nl_object **slot = (struct nl_object **)out;
+    if (*slot != NULL) nl_object_put(*slot);
+    nl_object_get(object);
+    *slot = object;
+}
+
+/// Parses one rtnetlink message (link, address, netconf, …) with libnl's parser for its message type.
+/// On success *out holds a new reference the caller must release with nl_object_put; it stays NULL
+/// when the parser produced nothing. The temporary nl_msg never leaves this function.
+static inline int cnetlink_parse_route_object(struct nlmsghdr *header, struct nl_object **out) {
+    *out = NULL;
+    struct nl_msg *message = nlmsg_convert(header);
+    if (message == NULL) return -NLE_NOMEM;
+    nlmsg_set_proto(message, NETLINK_ROUTE);
+    int err = nl_msg_parse(message, cnetlink_keep_object, out);
+    nlmsg_free(message);
+    if (err < 0 && *out != NULL) {
+        nl_object_put(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
 #endif

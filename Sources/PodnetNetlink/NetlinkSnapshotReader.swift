@@ -1,0 +1,203 @@
+import CNetlink
+import PodnetModel
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads the node's network state over rtnetlink: one dump per object kind, each message parsed on
+/// its own (never libnl's caches). Needs no privileges. Reads the network namespace of the calling
+/// thread at the time of the call.
+public struct NetlinkSnapshotReader: Sendable {
+    public init() {}
+
+    /// Everything at once: links, host settings, addresses, routes of every table, neighbours, FDB
+    /// entries and policy rules, IPv4 and IPv6.
+    ///
+    /// Order: links by index; addresses by (ifindex, family, address); routes as the kernel dumps them,
+    /// IPv4 first; neighbours by (ifindex, address); FDB entries by (ifindex, MAC, destination); rules
+    /// by (family, priority). Each dump is consistent in itself (redone when the kernel reports it was
+    /// interrupted by a concurrent change); the dumps follow one another.
+    public func snapshot() throws(NetlinkError) -> NodeSnapshot {
+        let dumper = try Dumper()
+        let links = try dumper.links()
+        let netconf = try dumper.netconf()
+        let addresses = try dumper.addresses()
+        let routes = try dumper.routes()
+        let (neighbours, fdb) = try dumper.neighboursAndFDB()
+        let rules = try dumper.rules()
+        return NodeSnapshot(
+            hostname: NetlinkSnapshotReader.hostname(), capturedAt: NetlinkSnapshotReader.rfc3339Now(),
+            host: NetlinkSnapshotReader.hostSettings(netconf), links: links, addresses: addresses,
+            routes: routes, neighbours: neighbours, fdb: fdb, rules: rules)
+    }
+
+    /// How many dumps this process redid because the kernel marked them interrupted by a concurrent
+    /// change (NLM_F_DUMP_INTR), across all readers. For metrics and tests.
+    public static var interruptedDumps: Int { interruptedDumpCounter.load(ordering: .relaxed) }
+
+    static let interruptedDumpCounter = Atomic<Int>(0)
+
+    /// Links only, ordered by index.
+    public func links() throws(NetlinkError) -> [Link] { try Dumper().links() }
+
+    /// Routes of every table, IPv4 then IPv6, in kernel order (for a route-only resync).
+    public func routes() throws(NetlinkError) -> [Route] { try Dumper().routes() }
+
+    /// The `all`/`default` settings from the netconf dumps.
+    static func hostSettings(_ netconf: [NetconfChange]) -> HostSettings {
+        var host = HostSettings()
+        for change in netconf { host.apply(change) }
+        return host
+    }
+
+    /// gethostname(2); empty when it fails.
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The current time as RFC 3339 UTC with seconds (`2025-01-31T12:00:00Z`).
+    static func rfc3339Now() -> String {
+        var now = time(nil)
+        var parts = tm()
+        guard gmtime_r(&now, &parts) != nil else { return "" }
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
+    }
+}
+
+extension HostSettings {
+    /// Takes the `all`/`default` values of a netconf message (device values are ignored here).
+    mutating func apply(_ change: NetconfChange) {
+        switch (change.family, change.target) {
+        case (.ipv4, .all):
+            if let forwarding = change.forwarding { ipv4Forwarding = forwarding }
+            if let rpFilter = change.rpFilter { ipv4RPFilterAll = rpFilter }
+        case (.ipv4, .default):
+            if let rpFilter = change.rpFilter { ipv4RPFilterDefault = rpFilter }
+        case (.ipv6, .all):
+            if let forwarding = change.forwarding { ipv6Forwarding = forwarding }
+        default:
+            break
+        }
+    }
+}
+
+/// One socket and the dump requests of each object kind, parsed with the per-kind converters.
+struct Dumper {
+    let socket: NetlinkSocket
+
+    init() throws(NetlinkError) { socket = try NetlinkSocket() }
+
+    /// Dumps `type` and collects what `convert` makes of each message (dropping nils); redoes the
+    /// dump, after a short pause, when the kernel marks it interrupted by a concurrent change
+    /// (NLM_F_DUMP_INTR); throws after `NetlinkSocket.dumpAttempts` interrupted attempts.
+    private func collect<T>(
+        _ type: UInt16, header: [UInt8], operation: String, into values: inout [T],
+        _ convert: (NetlinkMessage) -> T?
+    ) throws(NetlinkError) {
+        let start = values.count
+        for attempt in 1...NetlinkSocket.dumpAttempts {
+            if attempt > 1 {
+                // Back off a little (5, 20, 45, 80 ms): changes often come in bursts.
+                var pause = timespec(tv_sec: 0, tv_nsec: (attempt - 1) * (attempt - 1) * 5_000_000)
+                _ = nanosleep(&pause, nil)
+            }
+            let interrupted = try socket.dumpOnce(type: type, header: header, operation: operation) {
+                (message) throws(NetlinkError) in
+                if let value = convert(message) { values.append(value) }
+            }
+            if !interrupted { return }
+            NetlinkSnapshotReader.interruptedDumpCounter.add(1, ordering: .relaxed)
+            values.removeSubrange(start...)
+        }
+        throw NetlinkSocket.dumpKeptFailing(operation)
+    }
+
+    /// A family header of `size` bytes whose first byte is `family`, the rest zero.
+    private func header(family: UInt8, size: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
+        bytes[0] = family
+        return bytes
+    }
+
+    func links() throws(NetlinkError) -> [Link] {
+        var links: [Link] = []
+        try collect(
+            MessageType.getLink, header: header(family: 0, size: LinkConverter.familyHeaderSize),
+            operation: "dumping links",
+            into: &links, LinkConverter.link(from:))
+        links = SnapshotOrdering.sorted(links, by: SnapshotOrdering.LinkKey.init)
+        return links
+    }
+
+    func netconf() throws(NetlinkError) -> [NetconfChange] {
+        var changes: [NetconfChange] = []
+        for (family, name) in [(UInt8(2), "IPv4"), (UInt8(10), "IPv6")] {
+            try collect(
+                MessageType.getNetconf, header: header(family: family, size: NetconfConverter.familyHeaderSize),
+                operation: "dumping \(name) netconf", into: &changes, NetconfConverter.change(from:))
+        }
+        return changes
+    }
+
+    func addresses() throws(NetlinkError) -> [Address] {
+        var addresses: [Address] = []
+        try collect(
+            MessageType.getAddress, header: header(family: 0, size: AddressConverter.familyHeaderSize),
+            operation: "dumping addresses", into: &addresses, AddressConverter.address(from:))
+        addresses = SnapshotOrdering.sorted(addresses, by: SnapshotOrdering.AddressKey.init)
+        return addresses
+    }
+
+    func routes() throws(NetlinkError) -> [Route] {
+        var routes: [Route] = []
+        routes.reserveCapacity(1024)
+        for (family, name) in [(UInt8(2), "IPv4"), (UInt8(10), "IPv6")] {
+            try collect(
+                MessageType.getRoute, header: header(family: family, size: RouteConverter.familyHeaderSize),
+                operation: "dumping \(name) routes", into: &routes, RouteConverter.route(from:))
+        }
+        return routes
+    }
+
+    func neighboursAndFDB() throws(NetlinkError) -> ([Neighbour], [FDBEntry]) {
+        var neighbours: [Neighbour] = []
+        try collect(
+            MessageType.getNeighbour, header: header(family: 0, size: NeighbourConverter.familyHeaderSize),
+            operation: "dumping neighbours", into: &neighbours
+        ) { message in
+            if case .neighbour(let neighbour) = NeighbourConverter.parse(message) { return neighbour }
+            return nil
+        }
+        var fdb: [FDBEntry] = []
+        try collect(
+            MessageType.getNeighbour, header: header(family: 7, size: NeighbourConverter.familyHeaderSize),
+            operation: "dumping bridge FDB entries", into: &fdb
+        ) { message in
+            if case .fdb(let entry) = NeighbourConverter.parse(message) { return entry }
+            return nil
+        }
+        neighbours = SnapshotOrdering.sorted(neighbours, by: SnapshotOrdering.NeighbourKey.init)
+        fdb = SnapshotOrdering.sorted(fdb, by: SnapshotOrdering.FDBKey.init)
+        return (neighbours, fdb)
+    }
+
+    func rules() throws(NetlinkError) -> [Rule] {
+        var rules: [Rule] = []
+        for (family, name) in [(UInt8(2), "IPv4"), (UInt8(10), "IPv6")] {
+            try collect(
+                MessageType.getRule, header: header(family: family, size: RuleConverter.familyHeaderSize),
+                operation: "dumping \(name) rules", into: &rules, RuleConverter.rule(from:))
+        }
+        rules = SnapshotOrdering.sorted(rules, by: SnapshotOrdering.RuleKey.init)
+        return rules
+    }
+}
