@@ -95,7 +95,7 @@ public final class DaemonMetrics: Sendable {
         if count > 0 { netlinkEvents.increment(by: Int64(count)) }
     }
 
-    /// Counts a full re-read of the kernel state (`startup`, `periodic`, `overrun`, `socket-error`, `reload`).
+    /// Counts a full re-read of the kernel state (`startup`, `periodic`, `overrun`, `implicit-change`, `socket-error`, `reload`).
     public func countResync(reason: String) {
         let counter = resyncs.withLock { counters in
             if let existing = counters[reason] { return existing }

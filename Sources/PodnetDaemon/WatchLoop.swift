@@ -118,8 +118,14 @@ public struct WatchLoop: Sendable {
                 let events = try stream?.next(timeout: wait) ?? []
                 if !events.isEmpty { updater.apply(events) }
                 if updater.needsResync {
-                    logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
-                    resyncReason = "overrun"
+                    if events.contains(.overrun) {
+                        logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
+                        resyncReason = "overrun"
+                    } else {
+                        // A `default` devconf change the kernel copies to interfaces silently.
+                        logger.info("a change netlink cannot describe in full: re-reading the whole state")
+                        resyncReason = "implicit-change"
+                    }
                     nextResync = .now
                 } else if !events.isEmpty {
                     metrics.countNetlinkEvents(events.count)

@@ -102,9 +102,9 @@ public struct LinkFlags: NamedFlags {
 
     public static let bitNames: [(UInt32, String)] = [
         (0x8, "LOOPBACK"), (0x2, "BROADCAST"), (0x10, "POINTOPOINT"), (0x1000, "MULTICAST"), (0x80, "NOARP"),
-        (0x200, "ALLMULTI"), (0x100, "PROMISC"), (0x400, "MASTER"), (0x800, "SLAVE"), (0x8000, "DEBUG"),
-        (0x40000, "ECHO"), (0x1, "UP"), (0x10000, "LOWER_UP"), (0x20000, "DORMANT"),
-        (0x4, "DEBUG_"), (0x20, "NOTRAILERS"), (0x40, "RUNNING"), (0x2000, "PORTSEL"), (0x4000, "AUTOMEDIA"),
+        (0x200, "ALLMULTI"), (0x100, "PROMISC"), (0x400, "MASTER"), (0x800, "SLAVE"), (0x4, "DEBUG"),
+        (0x8000, "DYNAMIC"), (0x40000, "ECHO"), (0x1, "UP"), (0x10000, "LOWER_UP"), (0x20000, "DORMANT"),
+        (0x20, "NOTRAILERS"), (0x40, "RUNNING"), (0x2000, "PORTSEL"), (0x4000, "AUTOMEDIA"),
     ]
 }
 

@@ -6,6 +6,21 @@ public enum SnapshotJSONWriter {
     /// The snapshot as UTF-8 JSON, one list element per line.
     public static func encode(_ snapshot: NodeSnapshot) -> [UInt8] {
         var writer = JSONByteWriter(capacity: 4096 + snapshot.routes.count * 200)
+        write(snapshot, to: &writer)
+        return writer.bytes
+    }
+
+    /// Streams the same document to `sink` in chunks of about `chunkSize` bytes, so a dump of a
+    /// large node is never held in memory whole.
+    public static func write(
+        _ snapshot: NodeSnapshot, chunkSize: Int = 1 << 20, to sink: @escaping (UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        var writer = JSONByteWriter(capacity: chunkSize * 2, sink: sink)
+        write(snapshot, to: &writer)
+        writer.flush()
+    }
+
+    private static func write(_ snapshot: NodeSnapshot, to writer: inout JSONByteWriter) {
         writer.beginObject()
         writer.newline()
         writer.key("schemaVersion")
@@ -26,7 +41,23 @@ public enum SnapshotJSONWriter {
         writer.newline()
         writer.endObject()
         writer.newline()
-        return writer.bytes
+    }
+
+    // Encoded once: a 100k-route dump writes these names hundreds of thousands of times.
+    private static let routeTypeTokens = (0...255).map { JSONByteWriter.token(RouteType(rawValue: UInt8($0)).description) }
+    private static let routeProtocolTokens = (0...255).map { JSONByteWriter.token(RouteProtocol(rawValue: UInt8($0)).description) }
+    private static let routeScopeTokens = (0...255).map { JSONByteWriter.token(RouteScope(rawValue: UInt8($0)).description) }
+    private static let nextHopFlagTokens = (0...255).map { JSONByteWriter.token(NextHopFlags(rawValue: UInt8($0)).names) }
+    private static let familyTokens = Dictionary(uniqueKeysWithValues: AddressFamily.allCases.map { ($0, JSONByteWriter.token($0.rawValue)) })
+    private static let commonTableTokens = Dictionary(
+        uniqueKeysWithValues: [RouteTable.main, .local, .default, RouteTable(0)].map { ($0, JSONByteWriter.token($0.description)) })
+
+    private static func writeTable(_ table: RouteTable, to writer: inout JSONByteWriter) {
+        if let token = commonTableTokens[table] {
+            writer.raw(token)
+        } else {
+            writer.string(table.description)
+        }
     }
 
     private static func list<Element>(
@@ -103,11 +134,11 @@ public enum SnapshotJSONWriter {
 
     private static func write(_ route: Route, to writer: inout JSONByteWriter) {
         writer.beginObject()
-        writer.key("family"); writer.string(route.family.rawValue)
-        writer.key("table"); writer.string(route.table.description)
-        writer.key("type"); writer.string(route.type.description)
-        writer.key("protocol"); writer.string(route.protocol_.description)
-        writer.key("scope"); writer.string(route.scope.description)
+        writer.key("family"); writer.raw(familyTokens[route.family] ?? JSONByteWriter.token(route.family.rawValue))
+        writer.key("table"); writeTable(route.table, to: &writer)
+        writer.key("type"); writer.raw(routeTypeTokens[Int(route.type.rawValue)])
+        writer.key("protocol"); writer.raw(routeProtocolTokens[Int(route.protocol_.rawValue)])
+        writer.key("scope"); writer.raw(routeScopeTokens[Int(route.scope.rawValue)])
         writer.key("destination"); writer.prefix(route.destination)
         if let source = route.source { writer.key("source"); writer.prefix(source) }
         if let value = route.preferredSource { writer.key("preferredSource"); writer.address(value) }
@@ -119,7 +150,7 @@ public enum SnapshotJSONWriter {
             writer.beginObject()
             if let gateway = hop.gateway { writer.key("gateway"); writer.address(gateway) }
             if let index = hop.interfaceIndex { writer.key("interfaceIndex"); writer.integer(index.rawValue) }
-            writer.key("flags"); writer.strings(hop.flags.names)
+            writer.key("flags"); writer.raw(nextHopFlagTokens[Int(hop.flags.rawValue)])
             writer.key("weight"); writer.integer(hop.weight)
             writer.endObject()
         }
@@ -155,7 +186,7 @@ public enum SnapshotJSONWriter {
         writer.key("family"); writer.string(rule.family.rawValue)
         writer.key("priority"); writer.integer(rule.priority)
         writer.key("action"); writer.string(rule.action.description)
-        writer.key("table"); writer.string(rule.table.description)
+        writer.key("table"); writeTable(rule.table, to: &writer)
         if let value = rule.from { writer.key("from"); writer.prefix(value) }
         if let value = rule.to { writer.key("to"); writer.prefix(value) }
         if let value = rule.inputInterface { writer.key("inputInterface"); writer.string(value) }

@@ -26,7 +26,7 @@ struct DumpCommand: ParsableCommand {
             throw ExitCode(2)
         }
         switch format {
-        case .json: StandardStreams.writeOut(SnapshotJSONWriter.encode(snapshot))
+        case .json: SnapshotJSONWriter.write(snapshot) { StandardStreams.writeOut(UnsafeRawBufferPointer($0)) }
         case .text: StandardStreams.writeOut(SnapshotTextFormatter.render(snapshot))
         }
     }

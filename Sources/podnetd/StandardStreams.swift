@@ -6,16 +6,19 @@ import Glibc
 enum StandardStreams {
     /// Writes all bytes to stdout; a closed pipe (`podnetd dump | head`) ends quietly.
     static func writeOut(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
+        bytes.withUnsafeBytes { writeOut($0) }
+    }
+
+    static func writeOut(_ raw: UnsafeRawBufferPointer) {
+        guard let base = raw.baseAddress else { return }
+        var offset = 0
+        while offset < raw.count {
+            let written = write(STDOUT_FILENO, base + offset, raw.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
             }
+            offset += written
         }
     }
 

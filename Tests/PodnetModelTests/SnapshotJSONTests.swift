@@ -78,6 +78,21 @@ struct SnapshotJSONTests {
         #expect(written == encoded)
     }
 
+    @Test("streaming in small chunks writes exactly the in-memory document")
+    func streamingMatchesEncode() throws {
+        var snapshot = try Self.fullSnapshot()
+        let template = snapshot.routes
+        for copy in 0..<200 { snapshot.routes += template.map { var route = $0; route.priority = UInt32(copy); return route } }
+        var streamed: [UInt8] = []
+        var chunks = 0
+        SnapshotJSONWriter.write(snapshot, chunkSize: 4096) { chunk in
+            streamed.append(contentsOf: chunk)
+            chunks += 1
+        }
+        #expect(chunks > 10)
+        #expect(streamed == SnapshotJSONWriter.encode(snapshot))
+    }
+
     @Test("Codable round trip of a full snapshot is exact")
     func codableRoundTrip() throws {
         let snapshot = try Self.fullSnapshot()
