@@ -117,7 +117,22 @@ measure() {
 	awk -v w="${wall}" -v r="${rss}" 'BEGIN { printf "%.1f %.1f\n", w / 1000, r / 1024 }'
 }
 
-declare -A podnetd_ms podnetd_rss ip_ms ip_rss counts
+# Median snapshot and analysis times reported by `podnetd check --timing` (in-process, no start-up),
+# as "snapshot_ms analysis_ms".
+measure_analysis() {
+	local ns="$1" i snaps=() analyses=() line
+	printf 'cni: auto\n' >"${workdir}/check.yaml"
+	for ((i = 0; i < runs; i++)); do
+		line=$(nsenter --net="/run/netns/${ns}" "${podnetd}" check --timing --config "${workdir}/check.yaml" 2>&1 >/dev/null | grep 'timing:') \
+			|| fail "podnetd check --timing printed no timing in ${ns}"
+		snaps+=("$(sed -E 's/.*snapshot ([0-9.]+) ms.*/\1/' <<<"${line}")")
+		analyses+=("$(sed -E 's/.*analysis ([0-9.]+) ms.*/\1/' <<<"${line}")")
+	done
+	local middle=$(((runs + 1) / 2))
+	echo "$(printf '%s\n' "${snaps[@]}" | sort -n | sed -n "${middle}p") $(printf '%s\n' "${analyses[@]}" | sort -n | sed -n "${middle}p")"
+}
+
+declare -A podnetd_ms podnetd_rss ip_ms ip_rss counts snapshot_ms analysis_ms
 for size in "${sizes[@]}"; do
 	echo "building a namespace with ${size} routes and $((veth_pairs * 2)) veth interfaces..." >&2
 	ns="podnetd-bench-$$-${size}"
@@ -132,6 +147,7 @@ for size in "${sizes[@]}"; do
 	echo "measuring (${runs} runs each)..." >&2
 	read -r podnetd_ms[${size}] podnetd_rss[${size}] < <(measure "${ns}" "${podnetd}" dump --format json)
 	read -r ip_ms[${size}] ip_rss[${size}] < <(measure "${ns}" ip -j route show table all)
+	read -r snapshot_ms[${size}] analysis_ms[${size}] < <(measure_analysis "${ns}")
 	ip netns delete "${ns}"
 done
 
@@ -144,6 +160,13 @@ for size in "${sizes[@]}"; do
 		"${podnetd_rss[${size}]}" "${ip_ms[${size}]}" "${ip_rss[${size}]}" \
 		"$(awk -v a="${podnetd_ms[${size}]}" -v b="${ip_ms[${size}]}" 'BEGIN { printf "%.2f", a / b }')"
 done
+echo
+echo "analysis cost (podnetd check --timing, in-process medians; target: analysis <= 20% of the snapshot)"
+printf '%-8s %14s %14s %10s\n' size "snapshot ms" "analysis ms" "analysis %"
+for size in "${sizes[@]}"; do
+	printf '%-8s %14s %14s %10s\n' "${size}" "${snapshot_ms[${size}]}" "${analysis_ms[${size}]}" \
+		"$(awk -v a="${analysis_ms[${size}]}" -v s="${snapshot_ms[${size}]}" 'BEGIN { printf "%.0f%%", 100 * a / s }')"
+done
 first="${sizes[0]}"
 last="${sizes[${#sizes[@]} - 1]}"
 podnetd_scaling=$(awk -v a="${podnetd_ms[${last}]}" -v b="${podnetd_ms[${first}]}" 'BEGIN { printf "%.1f", a / b }')
@@ -155,5 +178,7 @@ awk -v a="${podnetd_ms[${last}]}" -v b="${ip_ms[${last}]}" 'BEGIN { exit !(a <= 
 	|| { echo "TARGET MISSED: podnetd slower than ip -j at ${last} routes"; verdict=missed; }
 awk -v s="${podnetd_scaling}" 'BEGIN { exit !(s <= 12) }' \
 	|| { echo "TARGET MISSED: podnetd scales worse than 12x"; verdict=missed; }
-[[ "${verdict}" == ok ]] && echo "targets met: podnetd <= ip -j at ${last} routes, scaling <= 12x"
+awk -v a="${analysis_ms[${last}]}" -v s="${snapshot_ms[${last}]}" 'BEGIN { exit !(a <= 0.2 * s) }' \
+	|| { echo "TARGET MISSED: analysis above 20% of the snapshot at ${last} routes"; verdict=missed; }
+[[ "${verdict}" == ok ]] && echo "targets met: podnetd <= ip -j at ${last} routes, scaling <= 12x, analysis <= 20% of the snapshot"
 exit 0

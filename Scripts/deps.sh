@@ -18,6 +18,7 @@ readonly packages=(
 	systemd                                  # systemd-analyze: unit verify and security score
 	curl jq                                  # scripts and tests query the HTTP endpoint
 	procps util-linux                        # ps/pgrep, unshare/nsenter for the test bed
+	time                                     # GNU /usr/bin/time: peak RSS in the benchmarks
 )
 # Package -> the daemon it ships, which must not be left running.
 declare -A service_binary=(
