@@ -46,8 +46,9 @@ if [[ -n "${PODNETD_BIN:-}" ]]; then
 else
 	echo "building podnetd (release)..." >&2
 	scratch=(${SCRATCH_PATH:+--scratch-path "${SCRATCH_PATH}"})
-	(cd "${repo_root}" && swift build -c release --product podnetd "${scratch[@]}" >&2)
-	podnetd="$(cd "${repo_root}" && swift build -c release --product podnetd "${scratch[@]}" --show-bin-path)/podnetd"
+	# Static Swift runtime, as Scripts/install.sh deploys it: start-up is 5 ms instead of 17.
+	(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd "${scratch[@]}" >&2)
+	podnetd="$(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd "${scratch[@]}" --show-bin-path)/podnetd"
 fi
 [[ -x "${podnetd}" ]] || fail "no podnetd executable at ${podnetd}"
 
@@ -123,7 +124,8 @@ measure_analysis() {
 	local ns="$1" i snaps=() analyses=() line
 	printf 'cni: auto\n' >"${workdir}/check.yaml"
 	for ((i = 0; i < runs; i++)); do
-		line=$(nsenter --net="/run/netns/${ns}" "${podnetd}" check --timing --config "${workdir}/check.yaml" 2>&1 >/dev/null | grep 'timing:') \
+		# check exits 1 when it finds problems (this namespace has many); only its timing line matters.
+		line=$({ nsenter --net="/run/netns/${ns}" "${podnetd}" check --timing --config "${workdir}/check.yaml" 2>&1 >/dev/null || true; } | grep 'timing:') \
 			|| fail "podnetd check --timing printed no timing in ${ns}"
 		snaps+=("$(sed -E 's/.*snapshot ([0-9.]+) ms.*/\1/' <<<"${line}")")
 		analyses+=("$(sed -E 's/.*analysis ([0-9.]+) ms.*/\1/' <<<"${line}")")

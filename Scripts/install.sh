@@ -140,9 +140,9 @@ if [[ $skip_build == no ]]; then
 		bash "$repo/Scripts/deps.sh"
 	fi
 	command -v swift >/dev/null 2>&1 || die "swift not found on PATH (install the Swift toolchain)"
-	say "building podnetd (release)"
-	(cd "$repo" && swift build -c release --scratch-path "$scratch_path" --product podnetd)
-	binary=$(cd "$repo" && swift build -c release --scratch-path "$scratch_path" --show-bin-path)/podnetd
+	say "building podnetd (release, Swift runtime linked in: the node needs only libnl)"
+	(cd "$repo" && swift build -c release --static-swift-stdlib --scratch-path "$scratch_path" --product podnetd)
+	binary=$(cd "$repo" && swift build -c release --static-swift-stdlib --scratch-path "$scratch_path" --show-bin-path)/podnetd
 elif [[ -z $binary ]]; then
 	binary=$scratch_path/release/podnetd
 fi

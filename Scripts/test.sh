@@ -7,4 +7,17 @@ bash Scripts/deps.sh
 swift build --product podnetd
 # The namespace and daemon tests run the binary built above.
 export PODNETD_BIN="$PWD/.build/debug/podnetd"
-swift test "$@"
+log=$(mktemp /tmp/podnetd-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test "$@" 2>&1 | tee "$log" || status=$?
+# The suite is Swift Testing only (XCTest reports "Executed 0 tests"): close on its per-test counts.
+passed=$(grep -c '^✔ Test ' "$log" || true)
+failed=$(grep -cE '^✘ Test .* failed' "$log" || true)
+echo "tests: ${passed} passed, ${failed} failed"
+if [[ $status -eq 0 && $failed -ne 0 ]]; then status=1; fi
+if [[ $status -eq 0 && $passed -eq 0 ]]; then
+  echo "no test ran" >&2
+  status=1
+fi
+exit "$status"

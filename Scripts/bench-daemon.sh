@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# Benchmark: `podnetd serve` in Calico-like network namespaces (the issue's Performance section).
+#
+#   sudo Scripts/bench-daemon.sh                      # builds podnetd in release mode first
+#   sudo PODNETD_BIN=.build/debug/podnetd ROUTES=10000 IDLE_SECONDS=5 Scripts/bench-daemon.sh   # smoke run
+#
+# (a) Detection latency: with graceSeconds 0, delete the remote block's VXLAN route and time until
+#     /status shows vxlan-route-missing; TRIES tries, median and p90 (target: median <= 100 ms).
+#     Repeated with the ROUTES extra routes in place (BIG_TRIES tries).
+# (b) Scrape time with ROUTES extra routes (`dev bulk0` /32s from ip -batch, bulk0 a veth): median of SCRAPES
+#     requests to /metrics and to /status (target: <= 10 ms), side by side with
+#     `prometheus-node-exporter --collector.disable-defaults --collector.network_route` scraping the
+#     same namespace (NE_SCRAPES requests), and the ratio.
+# (c) podnetd's VmRSS/VmHWM at ROUTES routes, and its CPU time (utime+stime) over IDLE_SECONDS idle.
+#
+# Times are curl's own (time_total), run inside the namespace over loopback. Needs root, iproute2,
+# curl, jq and prometheus-node-exporter (Scripts/deps.sh installs them). Every namespace and process it
+# creates is removed on exit, whatever happens. Not a test: a full run takes about two minutes.
+set -euo pipefail
+export LC_ALL=C
+
+readonly routes="${ROUTES:-100000}"
+readonly tries="${TRIES:-20}"
+readonly big_tries="${BIG_TRIES:-10}"
+readonly scrapes="${SCRAPES:-50}"
+readonly ne_scrapes="${NE_SCRAPES:-10}"
+readonly idle_seconds="${IDLE_SECONDS:-60}"
+readonly port=9647
+readonly ne_port=9100
+readonly block=192.168.35.0/26
+readonly script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly repo_root="$(cd "${script_dir}/.." && pwd)"
+
+fail() {
+	echo "bench-daemon.sh: $*" >&2
+	exit 1
+}
+
+for n in "$routes" "$tries" "$big_tries" "$scrapes" "$ne_scrapes" "$idle_seconds"; do
+	[[ $n =~ ^[0-9]+$ ]] || fail "ROUTES, TRIES, BIG_TRIES, SCRAPES, NE_SCRAPES and IDLE_SECONDS must be numbers"
+done
+((tries >= 1 && scrapes >= 1 && ne_scrapes >= 1)) || fail "TRIES, SCRAPES and NE_SCRAPES must be at least 1"
+((routes <= 1000000)) || fail "ROUTES above 1000000 is not supported (172.16.0.0/12 holds the /32s)"
+[[ $(id -u) == 0 ]] || fail "needs root (network namespaces): run it with sudo"
+for tool in ip bridge curl jq; do
+	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || fail "$tool is missing: run bash Scripts/deps.sh"
+done
+node_exporter="$(command -v prometheus-node-exporter || true)"
+[[ -n $node_exporter ]] || fail "prometheus-node-exporter is missing: run bash Scripts/deps.sh"
+
+# --- state and clean-up ----------------------------------------------------------------------------
+namespaces=()
+pids=()
+workdir="$(mktemp -d /tmp/podnetd-bench-daemon.XXXXXX)"
+cleanup() {
+	local pid ns
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${namespaces[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
+	rm -rf "$workdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- podnetd ---------------------------------------------------------------------------------------
+if [[ -n ${PODNETD_BIN:-} ]]; then
+	podnetd="$PODNETD_BIN"
+else
+	echo "building podnetd (release)..." >&2
+	(cd "$repo_root" && swift build -c release --product podnetd >&2)
+	podnetd="$(cd "$repo_root" && swift build -c release --product podnetd --show-bin-path)/podnetd"
+fi
+[[ -x $podnetd ]] || fail "no podnetd executable at $podnetd"
+podnetd="$(cd "$(dirname "$podnetd")" && pwd)/$(basename "$podnetd")"
+
+# --- a Calico VXLAN node ---------------------------------------------------------------------------
+# Node namespace: eth0 10.0.0.10/24 (peer in an underlay namespace holding 10.0.0.1 and the remote
+# host 10.0.0.20), vxlan.calico with 192.168.231.0/32, blackhole 192.168.231.0/26, one workload
+# 192.168.231.1 on cali0123456789a (its peer in a pod namespace), and the remote block
+# 192.168.35.0/26 via 192.168.35.0 onlink with its permanent neighbour and FDB entry.
+# Creates a namespace named podnetd-bench-<random>-$1 (loopback up) and sets REPLY to its name. Not
+# called in a command substitution, so that the clean-up list is this shell's.
+new_namespace() {
+	REPLY="podnetd-bench-$(printf '%08x' $((RANDOM * 32768 + RANDOM)))-$1"
+	ip netns add "$REPLY"
+	namespaces+=("$REPLY")
+	ip -n "$REPLY" link set lo up
+}
+
+build_node() {
+	local ns=$1 underlay=$2 pod=$3
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	ip -n "$ns" link add eth0 mtu 9001 type veth peer name eth0 netns "$underlay"
+	ip -n "$underlay" link set eth0 up
+	ip -n "$underlay" addr add 10.0.0.1/24 dev eth0
+	ip -n "$underlay" addr add 10.0.0.20/32 dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr add 10.0.0.10/24 dev eth0
+	ip -n "$ns" route add default via 10.0.0.1 dev eth0
+	ip -n "$ns" link add vxlan.calico mtu 8951 type vxlan id 4096 dstport 4789 local 10.0.0.10 dev eth0 nolearning
+	ip -n "$ns" link set vxlan.calico up
+	ip -n "$ns" addr add 192.168.231.0/32 dev vxlan.calico
+	ip -n "$ns" route add blackhole 192.168.231.0/26 proto 80
+	ip -n "$ns" neigh add 192.168.35.0 lladdr 66:35:00:00:00:20 dev vxlan.calico nud permanent
+	bridge -n "$ns" fdb add 66:35:00:00:00:20 dev vxlan.calico dst 10.0.0.20 self permanent
+	ip -n "$ns" route add "$block" via 192.168.35.0 dev vxlan.calico onlink proto 80
+	ip -n "$ns" link add cali0123456789a mtu 8951 type veth peer name eth0 netns "$pod"
+	ip -n "$ns" link set cali0123456789a address ee:ee:ee:ee:ee:ee
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.cali0123456789a.proxy_arp=1
+	ip -n "$ns" link set cali0123456789a up
+	ip -n "$pod" link set eth0 up
+	ip -n "$pod" addr add 192.168.231.1/32 dev eth0
+	ip -n "$pod" route add 169.254.1.1 dev eth0 scope link
+	ip -n "$pod" route add default via 169.254.1.1 dev eth0
+	ip -n "$ns" route add 192.168.231.1 dev cali0123456789a scope link
+}
+
+# ROUTES /32 routes in 172.16.0.0/12 through a veth (this kernel may lack the dummy driver), in one
+# ip -batch.
+add_bulk_routes() {
+	local ns=$1 count=$2
+	ip -n "$ns" link add bulk0 type veth peer name bulk1
+	ip -n "$ns" link set bulk1 up
+	ip -n "$ns" link set bulk0 up
+	awk -v n="$count" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "route add 172.%d.%d.%d/32 dev bulk0\n", 16 + int(i / 65536), int(i / 256) % 256, i % 256
+	}' | ip -n "$ns" -batch -
+}
+
+write_config() {
+	cat >"$1" <<-EOF
+		cni: calico-vxlan
+		podCIDRs: ["192.168.0.0/16"]
+		serviceCIDR: 10.96.0.0/12
+		calico:
+		  expectedRemoteBlocks:
+		    - block: $block
+		      tunnelIP: 192.168.35.0
+		maxPods: 110
+		instanceType: m5.large
+		graceSeconds: 0
+		resyncInterval: 3600
+		listen: 127.0.0.1:$port
+	EOF
+}
+
+# Starts podnetd serve in namespace $1 (log in $2); sets podnetd_pid; waits for /readyz.
+start_podnetd() {
+	local ns=$1 log=$2 config="$workdir/podnetd.yaml" start=$EPOCHREALTIME
+	write_config "$config"
+	ip netns exec "$ns" "$podnetd" serve --config "$config" >"$log" 2>&1 &
+	podnetd_pid=$!
+	pids+=("$podnetd_pid")
+	for _ in $(seq 1 600); do
+		if ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; then
+			echo "  podnetd ready after $(elapsed_ms "$start") ms (pid $podnetd_pid)"
+			return 0
+		fi
+		kill -0 "$podnetd_pid" 2>/dev/null || { cat "$log" >&2; fail "podnetd exited before it was ready"; }
+		sleep 0.1
+	done
+	cat "$log" >&2
+	fail "podnetd was not ready after 60 s"
+}
+
+stop_process() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# --- measuring -------------------------------------------------------------------------------------
+elapsed_ms() { # since $1 (an $EPOCHREALTIME)
+	local now=${EPOCHREALTIME/./} then=${1/./}
+	echo "$(((now - then) / 1000))"
+}
+
+# Sorted numbers on stdin -> "median M, p90 P" (nearest rank).
+percentiles() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "no samples"; exit }
+		m = int((NR + 1) / 2); p = int(NR * 0.9 + 0.999999); if (p < 1) p = 1
+		printf "median %.1f, p90 %.1f, min %.1f, max %.1f (n=%d)", v[m], v[p], v[1], v[NR], NR
+	}'
+}
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)]; else print "nan" }'
+}
+
+# Runs inside the node namespace (ip netns exec … bash -c): one line per try, the milliseconds from
+# the route's deletion until /status names vxlan-route-missing. Restores the route after each try
+# and waits until the finding has cleared.
+detection_tries() {
+	local n=$1 port=$2 block=$3 url start end i deadline
+	url="http://127.0.0.1:$port/status"
+	shows() { curl -s "$url" | grep -q '"vxlan-route-missing"'; }
+	for ((i = 0; i < n; i++)); do
+		shows && { echo "finding already present before try $i" >&2; return 1; }
+		start=${EPOCHREALTIME/./}
+		ip route del "$block"
+		deadline=$((start + 5000000))
+		until shows; do
+			((${EPOCHREALTIME/./} < deadline)) || { echo "not detected within 5 s" >&2; return 1; }
+		done
+		end=${EPOCHREALTIME/./}
+		awk -v us=$((end - start)) 'BEGIN { printf "%.1f\n", us / 1000 }'
+		ip route add "$block" via 192.168.35.0 dev vxlan.calico onlink proto 80
+		deadline=$((${EPOCHREALTIME/./} + 5000000))
+		while shows; do
+			((${EPOCHREALTIME/./} < deadline)) || { echo "finding did not clear within 5 s" >&2; return 1; }
+		done
+	done
+}
+
+measure_detection() {
+	local ns=$1 n=$2
+	ip netns exec "$ns" bash -c "$(declare -f detection_tries); detection_tries $n $port $block"
+}
+
+# curl's time_total in milliseconds for $3 GETs of URL $2 inside namespace $1, one per line.
+scrape_times() {
+	local ns=$1 url=$2 n=$3 i
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "$ns" curl -s -o /dev/null -w '%{time_total}\n' "$url"
+	done | awk '{ printf "%.3f\n", $1 * 1000 }'
+}
+
+body_bytes() { ip netns exec "$1" curl -s "$2" | wc -c; }
+
+proc_status_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
+
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
+# name in field 2 may contain spaces, so count from the closing parenthesis).
+cpu_ticks() {
+	local stat rest
+	stat="$(cat "/proc/$1/stat")"
+	rest="${stat##*) }"
+	awk '{ print $12 + $13 }' <<<"$rest"
+}
+
+# --- run ---------------------------------------------------------------------------------------------
+echo "podnetd: $podnetd"
+echo "kernel $(uname -r), $(nproc) CPUs"
+echo
+
+echo "(a) detection latency, graceSeconds 0, $tries tries (target: median <= 100 ms)"
+new_namespace node
+small=$REPLY
+new_namespace underlay
+small_underlay=$REPLY
+new_namespace pod
+small_pod=$REPLY
+build_node "$small" "$small_underlay" "$small_pod"
+start_podnetd "$small" "$workdir/podnetd-small.log"
+samples="$(measure_detection "$small" "$tries")" || { cat "$workdir/podnetd-small.log" >&2; fail "detection failed"; }
+echo "  vxlan-route-missing shown after (ms): $(percentiles <<<"$samples")"
+stop_process "$podnetd_pid"
+echo
+
+echo "(b) scrapes at $routes extra routes"
+new_namespace big
+big=$REPLY
+new_namespace underlay
+big_underlay=$REPLY
+new_namespace pod
+big_pod=$REPLY
+build_node "$big" "$big_underlay" "$big_pod"
+start=$EPOCHREALTIME
+add_bulk_routes "$big" "$routes"
+total_routes=$(ip -n "$big" -4 route show table all | wc -l)
+echo "  $routes routes added in $(elapsed_ms "$start") ms; $total_routes IPv4 routes in all tables"
+start_podnetd "$big" "$workdir/podnetd-big.log"
+status_url="http://127.0.0.1:$port/status"
+metrics_url="http://127.0.0.1:$port/metrics"
+ip netns exec "$big" curl -s "$status_url" | jq -r \
+	'"  podnetd snapshot: \(.daemon.snapshotRoutes) routes; one analysis: \(.daemon.analysisMilliseconds * 10 | round / 10) ms; findings: \([.findings[].check] | join(", ") | if . == "" then "none" else . end)"'
+metrics_times="$(scrape_times "$big" "$metrics_url" "$scrapes")"
+status_times="$(scrape_times "$big" "$status_url" "$scrapes")"
+podnetd_metrics_median=$(median <<<"$metrics_times")
+echo "  podnetd /metrics ($(body_bytes "$big" "$metrics_url") bytes), ms: $(percentiles <<<"$metrics_times")"
+echo "  podnetd /status  ($(body_bytes "$big" "$status_url") bytes), ms: $(percentiles <<<"$status_times")"
+
+ip netns exec "$big" "$node_exporter" --collector.disable-defaults --collector.network_route \
+	--web.listen-address="127.0.0.1:$ne_port" >"$workdir/node-exporter.log" 2>&1 &
+ne_pid=$!
+pids+=("$ne_pid")
+ne_url="http://127.0.0.1:$ne_port/metrics"
+for _ in $(seq 1 100); do
+	ip netns exec "$big" curl -sf -o /dev/null "http://127.0.0.1:$ne_port/" && break
+	kill -0 "$ne_pid" 2>/dev/null || { cat "$workdir/node-exporter.log" >&2; fail "node-exporter exited"; }
+	sleep 0.1
+done
+ne_series=$(ip netns exec "$big" curl -s "$ne_url" | grep -c '^node_network_route_info' || true)
+ne_times="$(scrape_times "$big" "$ne_url" "$ne_scrapes")"
+ne_median=$(median <<<"$ne_times")
+echo "  node-exporter --collector.network_route ($ne_series node_network_route_info series), ms: $(percentiles <<<"$ne_times")"
+echo "  node-exporter VmHWM: $(proc_status_kb "$ne_pid" VmHWM) kB"
+awk -v a="$ne_median" -v b="$podnetd_metrics_median" 'BEGIN {
+	if (b > 0) printf "  ratio of medians, node-exporter / podnetd /metrics: %.0fx\n", a / b
+}'
+stop_process "$ne_pid"
+
+if ((big_tries > 0)); then
+	samples="$(measure_detection "$big" "$big_tries")" || { cat "$workdir/podnetd-big.log" >&2; fail "detection failed"; }
+	echo "  detection latency at $routes extra routes, $big_tries tries (ms): $(percentiles <<<"$samples")"
+fi
+echo
+
+echo "(c) podnetd memory at $routes extra routes and CPU while idle for $idle_seconds s"
+echo "  VmRSS $(proc_status_kb "$podnetd_pid" VmRSS) kB, VmHWM $(proc_status_kb "$podnetd_pid" VmHWM) kB"
+ticks_per_second=$(getconf CLK_TCK)
+before=$(cpu_ticks "$podnetd_pid")
+sleep "$idle_seconds"
+after=$(cpu_ticks "$podnetd_pid")
+awk -v t=$((after - before)) -v hz="$ticks_per_second" -v s="$idle_seconds" 'BEGIN {
+	cpu = t / hz
+	printf "  CPU (utime+stime) over %d s idle: %.2f s (%d ticks), %.3f%% of one CPU\n", s, cpu, t, (s > 0 ? 100 * cpu / s : 0)
+}'
+echo "  VmRSS after idling: $(proc_status_kb "$podnetd_pid" VmRSS) kB"
+kill -0 "$podnetd_pid" 2>/dev/null || fail "podnetd is no longer running"
+stop_process "$podnetd_pid"
