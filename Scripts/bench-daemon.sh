@@ -2,20 +2,21 @@
 # Benchmark: `podnetd serve` in Calico-like network namespaces (the issue's Performance section).
 #
 #   sudo Scripts/bench-daemon.sh                      # builds podnetd in release mode first
-#   sudo PODNETD_BIN=.build/debug/podnetd ROUTES=10000 IDLE_SECONDS=5 Scripts/bench-daemon.sh   # smoke run
+#   sudo PODNETD_BIN=.build/debug/podnetd ROUTES=10000 TRIES=5 BIG_TRIES=2 SCRAPES=10 NE_SCRAPES=3 \
+#        IDLE_SECONDS=5 Scripts/bench-daemon.sh     # a smoke run, ~10 s
 #
 # (a) Detection latency: with graceSeconds 0, delete the remote block's VXLAN route and time until
 #     /status shows vxlan-route-missing; TRIES tries, median and p90 (target: median <= 100 ms).
 #     Repeated with the ROUTES extra routes in place (BIG_TRIES tries).
-# (b) Scrape time with ROUTES extra routes (`dev bulk0` /32s from ip -batch, bulk0 a veth): median of SCRAPES
-#     requests to /metrics and to /status (target: <= 10 ms), side by side with
+# (b) Scrape time with ROUTES extra routes (`dev bulk0` /32s from ip -batch, bulk0 a veth): median
+#     of SCRAPES requests to /metrics and to /status (target: <= 10 ms), side by side with
 #     `prometheus-node-exporter --collector.disable-defaults --collector.network_route` scraping the
 #     same namespace (NE_SCRAPES requests), and the ratio.
 # (c) podnetd's VmRSS/VmHWM at ROUTES routes, and its CPU time (utime+stime) over IDLE_SECONDS idle.
 #
 # Times are curl's own (time_total), run inside the namespace over loopback. Needs root, iproute2,
-# curl, jq and prometheus-node-exporter (Scripts/deps.sh installs them). Every namespace and process it
-# creates is removed on exit, whatever happens. Not a test: a full run takes about two minutes.
+# curl, jq and prometheus-node-exporter (Scripts/deps.sh installs them). Every namespace and process
+# it creates is removed on exit, whatever happens. Not a test: a full run takes about 80 s.
 set -euo pipefail
 export LC_ALL=C
 
@@ -264,7 +265,8 @@ new_namespace pod
 small_pod=$REPLY
 build_node "$small" "$small_underlay" "$small_pod"
 start_podnetd "$small" "$workdir/podnetd-small.log"
-samples="$(measure_detection "$small" "$tries")" || { cat "$workdir/podnetd-small.log" >&2; fail "detection failed"; }
+samples="$(measure_detection "$small" "$tries")" ||
+	{ cat "$workdir/podnetd-small.log" >&2; fail "detection failed"; }
 echo "  vxlan-route-missing shown after (ms): $(percentiles <<<"$samples")"
 stop_process "$podnetd_pid"
 echo
@@ -284,8 +286,10 @@ echo "  $routes routes added in $(elapsed_ms "$start") ms; $total_routes IPv4 ro
 start_podnetd "$big" "$workdir/podnetd-big.log"
 status_url="http://127.0.0.1:$port/status"
 metrics_url="http://127.0.0.1:$port/metrics"
-ip netns exec "$big" curl -s "$status_url" | jq -r \
-	'"  podnetd snapshot: \(.daemon.snapshotRoutes) routes; one analysis: \(.daemon.analysisMilliseconds * 10 | round / 10) ms; findings: \([.findings[].check] | join(", ") | if . == "" then "none" else . end)"'
+ip netns exec "$big" curl -s "$status_url" | jq -r '
+	([.findings[].check] | join(", ") | if . == "" then "none" else . end) as $findings
+	| (.daemon.analysisMilliseconds * 10 | round / 10) as $ms
+	| "  podnetd snapshot: \(.daemon.snapshotRoutes) routes; one analysis: \($ms) ms; findings: \($findings)"'
 metrics_times="$(scrape_times "$big" "$metrics_url" "$scrapes")"
 status_times="$(scrape_times "$big" "$status_url" "$scrapes")"
 podnetd_metrics_median=$(median <<<"$metrics_times")
@@ -313,7 +317,8 @@ awk -v a="$ne_median" -v b="$podnetd_metrics_median" 'BEGIN {
 stop_process "$ne_pid"
 
 if ((big_tries > 0)); then
-	samples="$(measure_detection "$big" "$big_tries")" || { cat "$workdir/podnetd-big.log" >&2; fail "detection failed"; }
+	samples="$(measure_detection "$big" "$big_tries")" ||
+		{ cat "$workdir/podnetd-big.log" >&2; fail "detection failed"; }
 	echo "  detection latency at $routes extra routes, $big_tries tries (ms): $(percentiles <<<"$samples")"
 fi
 echo
