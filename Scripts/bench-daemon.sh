@@ -77,8 +77,9 @@ if [[ -n ${PODNETD_BIN:-} ]]; then
 	podnetd="$PODNETD_BIN"
 else
 	echo "building podnetd (release)..." >&2
-	(cd "$repo_root" && swift build -c release --product podnetd >&2)
-	podnetd="$(cd "$repo_root" && swift build -c release --product podnetd --show-bin-path)/podnetd"
+	# Static Swift runtime, as Scripts/install.sh deploys it.
+	(cd "$repo_root" && swift build -c release --static-swift-stdlib --product podnetd >&2)
+	podnetd="$(cd "$repo_root" && swift build -c release --static-swift-stdlib --product podnetd --show-bin-path)/podnetd"
 fi
 [[ -x $podnetd ]] || fail "no podnetd executable at $podnetd"
 podnetd="$(cd "$(dirname "$podnetd")" && pwd)/$(basename "$podnetd")"

@@ -13,11 +13,16 @@ public struct ConfigurationLoader: Sendable {
         self.files = files
     }
 
-    /// Throws a `ConfigError` naming the file, key and line.
+    /// Reads the file and resolves it. Throws a `ConfigError` naming the file, key and line.
     public func load() throws -> LoadedConfiguration {
-        let config = try PodnetConfigFile.load(path: path, files: files)
+        try resolve(try PodnetConfigFile.load(path: path, files: files))
+    }
+
+    /// Resolves an already parsed config again: kubelet's maxPods and the instance type may have
+    /// changed on disk while the config file itself is only re-read on SIGHUP.
+    public func resolve(_ config: PodnetConfig) throws -> LoadedConfiguration {
         let expectations = try ExpectationsResolver(files: files).resolve(config)
-        return LoadedConfiguration(expectations: expectations, settings: try settings(from: config))
+        return LoadedConfiguration(config: config, expectations: expectations, settings: try settings(from: config))
     }
 
     private func settings(from config: PodnetConfig) throws -> DaemonSettings {

@@ -40,7 +40,7 @@ public struct Daemon: Sendable {
             configured.logLevel = settings.logLevel
             return configured
         }()
-        let board = StatusBoard(heartbeatTimeout: .seconds(10), freshnessLimit: settings.resyncInterval * 2 + .seconds(10))
+        let board = StatusBoard(freshnessLimit: StatusBoard.freshnessLimit(resyncInterval: settings.resyncInterval))
         let metrics = DaemonMetrics(
             catalogue: CheckID.catalogue.map { (check: $0.id.rawValue, severity: $0.defaultSeverity.rawValue) },
             version: version, maxFindingSeries: settings.maxFindingSeries)
@@ -77,9 +77,10 @@ public struct Daemon: Sendable {
         let loop = WatchLoop(
             board: board, metrics: metrics, control: control,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
-            version: version, loadConfiguration: { try loader.load() },
+            version: version, loader: loader,
             onReload: { newSettings in
                 auth.withLock { $0 = BearerTokenCheck(token: newSettings.bearerToken) }
+                board.setFreshnessLimit(StatusBoard.freshnessLimit(resyncInterval: newSettings.resyncInterval))
                 if newSettings.listen != settings.listen, listenOverride == nil {
                     logger.warning("listen addresses changed in the config: they take effect on restart")
                 }

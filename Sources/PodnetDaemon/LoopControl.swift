@@ -1,15 +1,45 @@
+import PodnetNetlink
 import Synchronization
 
-/// A one-way flag other threads set to ask a loop to finish, plus a pending reload request.
+/// How other threads talk to the watch loop: a stop request and a pending reload request, each of
+/// which also wakes the loop at once (through its event stream), so the loop never polls for them.
 public final class LoopControl: Sendable {
-    private let state = Mutex((stop: false, reload: false))
+    private struct State {
+        var stop = false
+        var reload = false
+        var stream: NetlinkEventStream?
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public func requestStop() { state.withLock { $0.stop = true } }
-    public func requestReload() { state.withLock { $0.reload = true } }
+    public func requestStop() {
+        let stream = state.withLock { state in
+            state.stop = true
+            return state.stream
+        }
+        stream?.stop()
+    }
+
+    public func requestReload() {
+        let stream = state.withLock { state in
+            state.reload = true
+            return state.stream
+        }
+        stream?.wake()
+    }
 
     public var shouldStop: Bool { state.withLock { $0.stop } }
+
+    /// The stream the loop waits on; requests wake it.
+    func attach(_ stream: NetlinkEventStream?) {
+        let wakeNow = state.withLock { state in
+            state.stream = stream
+            return state.stop || state.reload
+        }
+        if wakeNow { stream?.wake() }
+    }
 
     /// Returns whether a reload was requested, clearing the request.
     public func takeReloadRequest() -> Bool {

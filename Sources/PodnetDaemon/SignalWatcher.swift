@@ -13,7 +13,8 @@ public enum DaemonSignal: Sendable {
 /// Turns SIGHUP into reload and SIGTERM/SIGINT into stop, in one place.
 ///
 /// The signals are blocked in every thread (call `blockDaemonSignals()` before starting any) and
-/// collected by one thread with `sigtimedwait`, so no async-signal-safety rules apply to the handler.
+/// collected by one thread blocked in `sigwaitinfo`, so no async-signal-safety rules apply to the
+/// handler and nothing polls. `stop()` wakes that thread with SIGUSR2, which only it waits for.
 public final class SignalWatcher: Sendable {
     /// (started, stop requested)
     private let state = Mutex((started: false, stopRequested: false))
@@ -36,9 +37,8 @@ public final class SignalWatcher: Sendable {
         guard !alreadyStarted else { return }
         let thread = Thread { [self] in
             var set = Self.daemonSignalSet()
-            var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
             while !state.withLock({ $0.stopRequested }) {
-                let signal = sigtimedwait(&set, nil, &timeout)
+                let signal = sigwaitinfo(&set, nil)
                 switch signal {
                 case SIGHUP: handler(.reload)
                 case SIGTERM, SIGINT: handler(.stop)
@@ -51,13 +51,16 @@ public final class SignalWatcher: Sendable {
         thread.start()
     }
 
-    /// Stops the watching thread within ~200 ms.
+    /// Stops the watching thread and waits for it.
     public func stop() {
         let started = state.withLock { state in
             state.stopRequested = true
             return state.started
         }
-        if started { finished.wait() }
+        guard started else { return }
+        // Blocked in every thread, so the process-directed signal goes to the waiting thread.
+        kill(getpid(), SIGUSR2)
+        finished.wait()
     }
 
     private static func daemonSignalSet() -> sigset_t {
@@ -66,6 +69,7 @@ public final class SignalWatcher: Sendable {
         sigaddset(&set, SIGHUP)
         sigaddset(&set, SIGTERM)
         sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGUSR2)
         return set
     }
 }

@@ -7,30 +7,38 @@ import Synchronization
 public final class StatusBoard: Sendable {
     private struct State {
         var status: PublishedStatus?
-        var heartbeat: ContinuousClock.Instant
+        /// When the watch loop promised to beat again (it sleeps until its next deadline).
+        var nextBeatDue: ContinuousClock.Instant
         var loopProblem: String?
+        var freshnessLimit: Duration
     }
 
     private let state: Mutex<State>
-    /// The watch loop is considered stuck when it has not beaten for this long.
-    public let heartbeatTimeout: Duration
-    /// The last analysis is stale when older than this (a resync analyses at least every interval).
-    public let freshnessLimit: Duration
+    /// Slack on top of the loop's own promise before it counts as stuck.
+    public let heartbeatSlack: Duration
 
-    public init(heartbeatTimeout: Duration, freshnessLimit: Duration) {
-        self.heartbeatTimeout = heartbeatTimeout
-        self.freshnessLimit = freshnessLimit
-        state = Mutex(State(status: nil, heartbeat: .now, loopProblem: nil))
+    /// The last analysis is stale when older than twice the resync interval plus slack: a resync
+    /// analyses at least that often.
+    public static func freshnessLimit(resyncInterval: Duration) -> Duration { resyncInterval * 2 + .seconds(10) }
+
+    public init(heartbeatSlack: Duration = .seconds(10), freshnessLimit: Duration) {
+        self.heartbeatSlack = heartbeatSlack
+        state = Mutex(State(status: nil, nextBeatDue: .now + heartbeatSlack, loopProblem: nil, freshnessLimit: freshnessLimit))
+    }
+
+    /// After a reload changed the resync interval.
+    public func setFreshnessLimit(_ limit: Duration) {
+        state.withLock { $0.freshnessLimit = limit }
     }
 
     public func publish(_ status: PublishedStatus) {
         state.withLock { $0.status = status }
     }
 
-    /// Called by the watch loop on every turn.
-    public func beat(problem: String? = nil) {
+    /// Called by the watch loop on every turn, with when it will turn again at the latest.
+    public func beat(nextBeatBy: ContinuousClock.Instant = .now, problem: String? = nil) {
         state.withLock {
-            $0.heartbeat = .now
+            $0.nextBeatDue = nextBeatBy
             $0.loopProblem = problem
         }
     }
@@ -42,13 +50,13 @@ public final class StatusBoard: Sendable {
 
     /// nil when healthy, else why not.
     public func healthProblem(now: ContinuousClock.Instant = .now) -> String? {
-        let snapshot = state.withLock { ($0.status?.analyzedAt, $0.heartbeat, $0.loopProblem) }
+        let snapshot = state.withLock { ($0.status?.analyzedAt, $0.nextBeatDue, $0.loopProblem, $0.freshnessLimit) }
         if let problem = snapshot.2 { return problem }
-        if now - snapshot.1 > heartbeatTimeout {
-            return "watch loop has not run for \(format(now - snapshot.1))"
+        if now > snapshot.1 + heartbeatSlack {
+            return "watch loop is \(format(now - snapshot.1)) late"
         }
         guard let analyzedAt = snapshot.0 else { return "no analysis yet" }
-        if now - analyzedAt > freshnessLimit {
+        if now - analyzedAt > snapshot.3 {
             return "last analysis is \(format(now - analyzedAt)) old"
         }
         return nil

@@ -1,15 +1,19 @@
 import Foundation
 import Logging
 import PodnetAnalysis
+import PodnetConfig
 import PodnetModel
 import PodnetNetlink
 
 /// What the daemon needs from its configuration, loaded (and reloaded on SIGHUP) as one value.
 public struct LoadedConfiguration: Sendable {
+    /// The parsed file, kept to resolve expectations again without re-reading it.
+    public var config: PodnetConfig
     public var expectations: Expectations
     public var settings: DaemonSettings
 
-    public init(expectations: Expectations, settings: DaemonSettings) {
+    public init(config: PodnetConfig, expectations: Expectations, settings: DaemonSettings) {
+        self.config = config
         self.expectations = expectations
         self.settings = settings
     }
@@ -26,15 +30,14 @@ public struct WatchLoop: Sendable {
     public let notifier: SystemdNotifier
     public let logger: Logger
     public let version: String
-    /// Reads the config file and resolves expectations (kubelet config, DMI); throws a message naming key and line.
-    public let loadConfiguration: @Sendable () throws -> LoadedConfiguration
+    /// Reads the config file (on SIGHUP) and resolves expectations (kubelet config, DMI).
+    public let loader: ConfigurationLoader
     /// Called after each reload with the new settings (the bearer token may change).
     public let onReload: @Sendable (DaemonSettings) -> Void
 
     public init(
         board: StatusBoard, metrics: DaemonMetrics, control: LoopControl, notifier: SystemdNotifier, logger: Logger,
-        version: String, loadConfiguration: @escaping @Sendable () throws -> LoadedConfiguration,
-        onReload: @escaping @Sendable (DaemonSettings) -> Void
+        version: String, loader: ConfigurationLoader, onReload: @escaping @Sendable (DaemonSettings) -> Void
     ) {
         self.board = board
         self.metrics = metrics
@@ -42,12 +45,9 @@ public struct WatchLoop: Sendable {
         self.notifier = notifier
         self.logger = logger
         self.version = version
-        self.loadConfiguration = loadConfiguration
+        self.loader = loader
         self.onReload = onReload
     }
-
-    /// The longest the loop blocks in one turn, so that stop requests and reloads are seen quickly.
-    static let maximumWait: Duration = .milliseconds(200)
 
     /// Runs until `control.requestStop()`. `initial` is the configuration the daemon started with.
     public func run(initial: LoadedConfiguration) {
@@ -67,7 +67,7 @@ public struct WatchLoop: Sendable {
             if control.takeReloadRequest() {
                 notifier.reloading()
                 do {
-                    configuration = try loadConfiguration()
+                    configuration = try loader.load()
                     onReload(configuration.settings)
                     logger.info("configuration reloaded")
                     resyncReason = "reload"
@@ -81,6 +81,9 @@ public struct WatchLoop: Sendable {
             if stream == nil {
                 do {
                     stream = try NetlinkEventStream()
+                    control.attach(stream)
+                    // Events from before this stream existed are lost: start from a dump.
+                    nextResync = min(nextResync, now)
                 } catch {
                     board.beat(problem: "cannot open the netlink event socket: \(error)")
                     logger.error("cannot open the netlink event socket, retrying: \(error)")
@@ -96,8 +99,13 @@ public struct WatchLoop: Sendable {
                     metrics.countResync(reason: resyncReason)
                     state.lastResync = (Date(), resyncReason)
                     if resyncReason == "periodic" {
-                        // kubelet's maxPods or the instance type may have changed on disk.
-                        if let refreshed = try? loadConfiguration() { configuration.expectations = refreshed.expectations }
+                        // kubelet's maxPods or the instance type may have changed on disk; the
+                        // config file itself changes only on SIGHUP.
+                        do {
+                            configuration.expectations = try loader.resolve(configuration.config).expectations
+                        } catch {
+                            logger.warning("kubelet config or DMI unreadable, keeping the last expectations: \(error)")
+                        }
                     }
                     analysisDue = now
                     board.beat()
@@ -112,7 +120,12 @@ public struct WatchLoop: Sendable {
                 nextResync = now + configuration.settings.resyncInterval
             }
 
-            let wakeAt = [nextResync, analysisDue ?? nextResync, now + Self.maximumWait].min() ?? now
+            // Sleep until the next deadline: no polling. Events, stop and reload wake the stream.
+            var deadlines = [nextResync]
+            if let analysisDue { deadlines.append(analysisDue) }
+            if let interval = notifier.watchdogInterval { deadlines.append(lastWatchdog + interval) }
+            let wakeAt = deadlines.min() ?? now
+            board.beat(nextBeatBy: wakeAt)
             let wait = max(.zero, wakeAt - ContinuousClock.now)
             do {
                 let events = try stream?.next(timeout: wait) ?? []
@@ -149,7 +162,6 @@ public struct WatchLoop: Sendable {
                 }
             }
 
-            board.beat()
             if let interval = notifier.watchdogInterval, ContinuousClock.now - lastWatchdog >= interval {
                 notifier.watchdog()
                 lastWatchdog = .now
@@ -167,7 +179,8 @@ public struct WatchLoop: Sendable {
         let duration = ContinuousClock.now - started
         let update = state.tracker.observe(report.findings, grace: configuration.settings.grace, now: wallNow)
         for finding in update.appeared {
-            logger.warning(
+            logger.log(
+                level: finding.severity == .info ? .info : .warning,
                 "finding appeared: \(finding.summary)",
                 metadata: ["check": "\(finding.check)", "object": "\(finding.object)", "severity": "\(finding.severity)"])
         }

@@ -75,6 +75,13 @@ public final class NetlinkEventStream: @unchecked Sendable {
         _ = write(wakeWriter, &byte, 1)
     }
 
+    /// Makes a blocked or the next `next` return early, without stopping the stream: for a caller
+    /// that must look at something else (a reload request). Callable from any thread.
+    public func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWriter, &byte, 1)
+    }
+
     /// Waits up to `timeout` (nil: until something arrives or `stop()`) and returns the events of
     /// every datagram queued by then, in kernel order. Returns `[]` on timeout, after `stop()`, or
     /// when the datagrams held nothing podnetd models. A full receive buffer yields `.overrun`
@@ -93,6 +100,11 @@ public final class NetlinkEventStream: @unchecked Sendable {
                 throw NetlinkError(operation: "waiting for netlink events", errno: errno)
             }
             break
+        }
+        if descriptors[1].revents != 0 {
+            // Consume the wake-ups so the next poll blocks again.
+            var bytes = [UInt8](repeating: 0, count: 64)
+            while read(wakeReader, &bytes, bytes.count) > 0 {}
         }
         if isStopped || descriptors[0].revents == 0 { return [] }
         return try drain()

@@ -14,7 +14,7 @@ import Testing
         let routes: DaemonRoutes
 
         init(token: String? = nil, freshnessLimit: Duration = .seconds(60)) {
-            board = StatusBoard(heartbeatTimeout: .seconds(10), freshnessLimit: freshnessLimit)
+            board = StatusBoard(freshnessLimit: freshnessLimit)
             let metrics = DaemonMetrics(
                 catalogue: CheckID.catalogue.map { ($0.id.rawValue, $0.defaultSeverity.rawValue) }, version: "test",
                 maxFindingSeries: 200)
