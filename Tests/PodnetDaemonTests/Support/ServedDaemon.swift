@@ -25,7 +25,11 @@ final class ServedDaemon: Sendable {
     var configPath: String { directory.file(Self.configName) }
 
     /// Writes `config` to the directory and starts the daemon with it (not waiting for it to be ready).
-    init(in namespace: NetworkNamespace, directory: TemporaryDirectory, config: String, port: UInt16 = 9647) throws {
+    /// `environment` is added to the daemon's (e.g. a `NOTIFY_SOCKET` of the test's own).
+    init(
+        in namespace: NetworkNamespace, directory: TemporaryDirectory, config: String, port: UInt16 = 9647,
+        environment: [String: String] = [:]
+    ) throws {
         self.namespace = namespace
         self.directory = directory
         self.port = port
@@ -36,7 +40,7 @@ final class ServedDaemon: Sendable {
         }
         pid = try Self.spawn(
             [ip, "netns", "exec", namespace.name, binary, "serve", "--config", directory.file(Self.configName)],
-            stdout: directory.file("stdout"), stderr: directory.file("stderr"))
+            stdout: directory.file("stdout"), stderr: directory.file("stderr"), environment: environment)
     }
 
     deinit { stop() }
@@ -46,7 +50,9 @@ final class ServedDaemon: Sendable {
 
     /// Starts `arguments` with stdin from /dev/null and the two outputs into files, no descriptor
     /// of ours inherited, default signal dispositions and no signal blocked.
-    private static func spawn(_ arguments: [String], stdout: String, stderr: String) throws -> pid_t {
+    private static func spawn(
+        _ arguments: [String], stdout: String, stderr: String, environment extra: [String: String]
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -72,6 +78,7 @@ final class ServedDaemon: Sendable {
             .filter {
                 !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"].contains($0.key)
             }
+            .merging(extra) { _, given in given }
             .map { "\($0.key)=\($0.value)" }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
