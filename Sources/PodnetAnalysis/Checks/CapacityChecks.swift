@@ -87,15 +87,18 @@ extension Analysis {
         let hostPods = Self.assumedHostNetworkPods
         switch (e.maxPods, report.ipCapacity) {
         case (let maxPods?, let ip?):
-            report.podCapacity = max(0, min(maxPods, ip) - hostPods)
+            let pods = max(0, min(maxPods, ip) - hostPods)
+            report.podCapacity = pods
             report.podCapacityFormula = "min(maxPods \(maxPods), IP capacity \(ip)) − \(hostPods) host-network pods "
-                + "= \(report.podCapacity!)"
+                + "= \(pods)"
         case (let maxPods?, nil):
-            report.podCapacity = max(0, maxPods - hostPods)
-            report.podCapacityFormula = "maxPods \(maxPods) − \(hostPods) host-network pods = \(report.podCapacity!)"
+            let pods = max(0, maxPods - hostPods)
+            report.podCapacity = pods
+            report.podCapacityFormula = "maxPods \(maxPods) − \(hostPods) host-network pods = \(pods)"
         case (nil, let ip?):
-            report.podCapacity = max(0, ip - hostPods)
-            report.podCapacityFormula = "IP capacity \(ip) − \(hostPods) host-network pods = \(report.podCapacity!)"
+            let pods = max(0, ip - hostPods)
+            report.podCapacity = pods
+            report.podCapacityFormula = "IP capacity \(ip) − \(hostPods) host-network pods = \(pods)"
         case (nil, nil):
             break
         }
@@ -117,8 +120,8 @@ extension Analysis {
         let kubeletFile = e.kubeletConfigPath ?? "kubelet's config file"
         let maxPodsEvidence = "maxPods \(maxPods) (\(e.maxPodsSource))"
 
-        if let eniResult, maxPods > eniResult.maxAllowed {
-            reportExceedsIPCapacity(maxPods: maxPods, result: eniResult, limits: limits!, kubeletFile: kubeletFile,
+        if let eniResult, let limits, maxPods > eniResult.maxAllowed {
+            reportExceedsIPCapacity(maxPods: maxPods, result: eniResult, limits: limits, kubeletFile: kubeletFile,
                 evidence: maxPodsEvidence, calculator: calculator, vCPUs: vCPUs)
         }
 
