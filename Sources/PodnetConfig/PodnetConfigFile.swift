@@ -193,33 +193,43 @@ public enum PodnetConfigFile {
                 for element in try reader.elements(
                     entry.value, at: entry.path, what: "a list of {block, tunnelIP}", acceptSingle: false)
                 {
-                    var block: IPPrefix?
-                    var tunnelIP: (IPAddress, Node, String)?
-                    for item in try reader.entries(element.node, at: element.path, allowed: remoteBlockKeys) {
-                        if item.name == "block" {
-                            block = try reader.prefix(item.value, at: item.path)
-                        } else {
-                            tunnelIP = (try reader.address(item.value, at: item.path), item.value, item.path)
-                        }
-                    }
-                    guard let block else {
-                        throw reader.error(.missingKey, element.node, element.path, "missing key \"block\"")
-                    }
-                    guard let tunnelIP else {
-                        throw reader.error(.missingKey, element.node, element.path, "missing key \"tunnelIP\"")
-                    }
-                    guard tunnelIP.0.family == block.family else {
-                        throw reader.error(
-                            .invalidValue, tunnelIP.1, tunnelIP.2,
-                            "tunnel IP \(tunnelIP.0) is not of the same family as block \(block)")
-                    }
-                    calico.expectedRemoteBlocks.append(ExpectedRemoteBlock(block: block, tunnelIP: tunnelIP.0))
+                    let (block, tunnelIP) = try prefixAndAddress(
+                        element, prefixKey: "block", addressKey: "tunnelIP", allowed: remoteBlockKeys, reader: reader,
+                        mismatch: { "tunnel IP \($1) is not of the same family as block \($0)" })
+                    calico.expectedRemoteBlocks.append(ExpectedRemoteBlock(block: block, tunnelIP: tunnelIP))
                 }
             default:
                 break
             }
         }
         return calico
+    }
+
+    /// A `{prefixKey: CIDR, addressKey: IP}` list element whose two values share a family (an expected
+    /// remote block and its tunnel IP; an expected route and its gateway).
+    private static func prefixAndAddress(
+        _ element: (path: String, node: Node), prefixKey: String, addressKey: String, allowed: [String],
+        reader: ConfigReader, mismatch: (IPPrefix, IPAddress) -> String
+    ) throws(ConfigError) -> (IPPrefix, IPAddress) {
+        var prefix: IPPrefix?
+        var address: (value: IPAddress, node: Node, path: String)?
+        for item in try reader.entries(element.node, at: element.path, allowed: allowed) {
+            if item.name == prefixKey {
+                prefix = try reader.prefix(item.value, at: item.path)
+            } else {
+                address = (try reader.address(item.value, at: item.path), item.value, item.path)
+            }
+        }
+        guard let prefix else {
+            throw reader.error(.missingKey, element.node, element.path, "missing key \"\(prefixKey)\"")
+        }
+        guard let address else {
+            throw reader.error(.missingKey, element.node, element.path, "missing key \"\(addressKey)\"")
+        }
+        guard address.value.family == prefix.family else {
+            throw reader.error(.invalidValue, address.node, address.path, mismatch(prefix, address.value))
+        }
+        return (prefix, address.value)
     }
 
     private static func parseHostGW(
@@ -232,26 +242,10 @@ public enum PodnetConfigFile {
             for element in try reader.elements(
                 entry.value, at: entry.path, what: "a list of {cidr, via}", acceptSingle: false)
             {
-                var cidr: IPPrefix?
-                var via: (IPAddress, Node, String)?
-                for item in try reader.entries(element.node, at: element.path, allowed: expectedRouteKeys) {
-                    if item.name == "cidr" {
-                        cidr = try reader.prefix(item.value, at: item.path)
-                    } else {
-                        via = (try reader.address(item.value, at: item.path), item.value, item.path)
-                    }
-                }
-                guard let cidr else {
-                    throw reader.error(.missingKey, element.node, element.path, "missing key \"cidr\"")
-                }
-                guard let via else {
-                    throw reader.error(.missingKey, element.node, element.path, "missing key \"via\"")
-                }
-                guard via.0.family == cidr.family else {
-                    throw reader.error(
-                        .invalidValue, via.1, via.2, "gateway \(via.0) is not of the same family as \(cidr)")
-                }
-                hostGW.expectedRoutes.append(ExpectedRoute(cidr: cidr, gateway: via.0))
+                let (cidr, via) = try prefixAndAddress(
+                    element, prefixKey: "cidr", addressKey: "via", allowed: expectedRouteKeys, reader: reader,
+                    mismatch: { "gateway \($1) is not of the same family as \($0)" })
+                hostGW.expectedRoutes.append(ExpectedRoute(cidr: cidr, gateway: via))
             }
         }
         return hostGW

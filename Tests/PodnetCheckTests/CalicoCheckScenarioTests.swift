@@ -5,17 +5,7 @@ import Testing
 /// `podnetd check` run inside namespaces built like a Calico VXLAN node (seed 002), whole and broken.
 @Suite("check on a Calico VXLAN node", .serialized)
 struct CalicoCheckScenarioTests {
-    static let config = """
-        cni: calico-vxlan
-        podCIDRs: ["192.168.0.0/16"]
-        serviceCIDR: 10.96.0.0/12
-        calico:
-          expectedRemoteBlocks:
-            - block: 192.168.35.0/26
-              tunnelIP: 192.168.35.0
-        maxPods: 110
-        instanceType: m5.large
-        """
+    static let config = CalicoNodeScenario().podnetdConfig
 
     /// Builds the node, lets `breakIt` damage it, runs `check`, and always tears down.
     func check(config: String = Self.config, scenario: CalicoNodeScenario = CalicoNodeScenario(), _ breakIt: (CalicoNode) throws -> Void = { _ in }) throws -> CheckRun {

@@ -6,19 +6,8 @@ import PodnetTestSupport
 /// periodic resync during a test (a finding that shows must have come from a netlink event).
 enum ServeConfig {
     static func text(graceSeconds: Int = 0, extra: String = "") -> String {
-        """
-        cni: calico-vxlan
-        podCIDRs: ["192.168.0.0/16"]
-        serviceCIDR: 10.96.0.0/12
-        calico:
-          expectedRemoteBlocks:
-            - block: 192.168.35.0/26
-              tunnelIP: 192.168.35.0
-        maxPods: 110
-        instanceType: m5.large
-        graceSeconds: \(graceSeconds)
-        resyncInterval: 3600
-        """ + (extra.isEmpty ? "" : "\n" + extra) + "\n"
+        CalicoNodeScenario().podnetdConfig + "graceSeconds: \(graceSeconds)\nresyncInterval: 3600\n"
+            + (extra.isEmpty ? "" : extra + "\n")
     }
 }
 
