@@ -60,6 +60,7 @@ public struct WatchLoop: Sendable {
         var analysisDue: ContinuousClock.Instant?
         var lastWatchdog = ContinuousClock.Instant.now - .seconds(3600)
         var announcedReady = false
+        var returnMemoryAfterAnalysis = false
 
         while !control.shouldStop {
             let now = ContinuousClock.now
@@ -96,6 +97,7 @@ public struct WatchLoop: Sendable {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
                     updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
+                    returnMemoryAfterAnalysis = true
                     metrics.countResync(reason: resyncReason)
                     state.lastResync = (Date(), resyncReason)
                     if resyncReason == "periodic" {
@@ -155,6 +157,12 @@ public struct WatchLoop: Sendable {
             if let due = analysisDue, ContinuousClock.now >= due {
                 let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
                 analysisDue = nextDue
+                if returnMemoryAfterAnalysis {
+                    // A resync's dump and the replaced updater were transient: hand their pages back
+                    // instead of keeping the peak resident until the next resync.
+                    MemoryTrim.returnFreedMemory()
+                    returnMemoryAfterAnalysis = false
+                }
                 if !announcedReady {
                     notifier.ready(status: "watching")
                     announcedReady = true
