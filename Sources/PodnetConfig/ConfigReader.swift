@@ -95,9 +95,23 @@ struct ConfigReader {
         return scalar.string
     }
 
+    /// The value of a scalar tagged as an integer (plainly or by `!!int`); nil for anything else.
+    /// Yams reads only unquoted scalars, so a quoted one (`!!int "110"`) is read here, as decimal.
+    static func integerValue(_ node: Node) -> Int? {
+        guard case .scalar(let scalar) = node, scalar.tagName == .int else { return nil }
+        return node.int ?? Int(scalar.string)
+    }
+
+    /// The value of a scalar tagged as a number (plainly, `!!float` or `!!int`); nil for anything
+    /// else. As with integers, a quoted one (`!!float "0.8"`) is read here, as decimal.
+    static func numberValue(_ node: Node) -> Double? {
+        guard case .scalar(let scalar) = node, scalar.tagName == .float || scalar.tagName == .int else { return nil }
+        return node.float ?? integerValue(node).map(Double.init) ?? Double(scalar.string)
+    }
+
     func integer(_ node: Node, at path: String, range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let expected = "expected an integer \(range.lowerBound)–\(range.upperBound)"
-        guard case .scalar(let scalar) = node, scalar.tagName == .int, let value = node.int else {
+        guard let value = Self.integerValue(node) else {
             throw error(.wrongType, node, path, "\(expected), got \(describe(node))")
         }
         guard range.contains(value) else { throw error(.outOfRange, node, path, "\(expected), got \(value)") }
@@ -115,9 +129,7 @@ struct ConfigReader {
     func number(_ node: Node, at path: String, above lower: Double, atMost upper: Double) throws(ConfigError) -> Double
     {
         let expected = "expected a number above \(Self.format(lower)) and at most \(Self.format(upper))"
-        guard case .scalar(let scalar) = node, scalar.tagName == .float || scalar.tagName == .int,
-            let value = node.float, value.isFinite
-        else {
+        guard let value = Self.numberValue(node), value.isFinite else {
             throw error(.wrongType, node, path, "\(expected), got \(describe(node))")
         }
         guard value > lower, value <= upper else {

@@ -7,7 +7,9 @@ import Yams
 /// kubelet's config (maxPods), the DMI product name (instance type), the CPU count. All file
 /// access goes through `files`, so tests can inject the files.
 public struct ExpectationsResolver: Sendable {
-    /// Where kubelet's config lives, in the order they are tried: EKS AL2, EKS AL2023, kubeadm.
+    /// Where kubelet's config lives, in the order they are tried: EKS AL2, EKS AL2023, kubeadm. Each
+    /// one's drop-ins (`PATH.d/*.conf`, where AL2023's nodeadm puts the user's settings) are merged
+    /// over it.
     public static let kubeletConfigPaths = [
         "/etc/kubernetes/kubelet/kubelet-config.json",
         "/etc/kubernetes/kubelet/config.json",
@@ -69,39 +71,25 @@ public struct ExpectationsResolver: Sendable {
         }
     }
 
-    /// maxPods as the config says: the number given, or kubelet's config (`maxPods` absent: 110).
+    /// maxPods as the config says: the number given, or kubelet's config (`maxPods` absent: 110) with
+    /// its drop-ins (`PATH.d/*.conf`) merged over it.
     public func resolveMaxPods(_ config: PodnetConfig) throws(ConfigError) -> MaxPods {
         if case .fixed(let value) = config.maxPods {
             return MaxPods(
                 value: value, source: "config", path: config.kubeletConfigPath ?? firstExistingKubeletConfig())
         }
         if let explicit = config.kubeletConfigPath {
-            let text: String?
-            do {
-                text = try files.readText(atPath: explicit)
-            } catch {
-                throw ConfigError(
-                    kind: .unreadable, file: explicit, key: "kubeletConfigPath", message: "cannot read: \(error)")
-            }
-            guard let text else {
+            guard let maxPods = try kubeletMaxPods(atPath: explicit, key: "kubeletConfigPath") else {
                 throw ConfigError(
                     kind: .fileNotFound, file: explicit, key: "kubeletConfigPath",
                     message: "no such kubelet config file")
             }
-            let value = try Self.maxPods(fromKubeletConfig: text, path: explicit)
-            return described(value, path: explicit)
+            return maxPods
         }
         for path in Self.kubeletConfigPaths {
-            let text: String?
             do {
-                text = try files.readText(atPath: path)
-            } catch {
-                return MaxPods(
-                    value: nil, source: "unknown: kubelet config \(path) cannot be read (\(error))", path: path)
-            }
-            guard let text else { continue }
-            do {
-                return described(try Self.maxPods(fromKubeletConfig: text, path: path), path: path)
+                guard let maxPods = try kubeletMaxPods(atPath: path, key: nil) else { continue }
+                return maxPods
             } catch {
                 return MaxPods(value: nil, source: "unknown: \(error)", path: path)
             }
@@ -111,11 +99,65 @@ public struct ExpectationsResolver: Sendable {
             path: nil)
     }
 
-    private func described(_ value: Int?, path: String) -> MaxPods {
-        if let value { return MaxPods(value: value, source: "kubelet config \(path)", path: path) }
-        return MaxPods(
-            value: Self.kubeletDefaultMaxPods,
-            source: "default \(Self.kubeletDefaultMaxPods) (kubelet config \(path) does not set maxPods)", path: path)
+    /// The directory of drop-ins kubelet (1.29 and later, with `--config-dir`) merges over the
+    /// config file at `path`, as EKS AL2023's nodeadm sets it up: `PATH.d`.
+    public static func dropInDirectory(forKubeletConfig path: String) -> String { path + ".d" }
+
+    /// Said wherever maxPods is not one a file sets directly: a flag would override any file.
+    static let flagCaveat = "kubelet's --max-pods flag, if used, is not visible to podnetd"
+
+    /// maxPods from the kubelet config at `path` and its drop-ins; nil when there is no such file.
+    /// `key` is the podnetd setting that named `path`, when one did.
+    private func kubeletMaxPods(atPath path: String, key: String?) throws(ConfigError) -> MaxPods? {
+        guard let text = try readKubeletFile(atPath: path, key: key) else { return nil }
+        var value = try Self.maxPods(fromKubeletConfig: text, path: path)
+        var valuePath = path
+        var fromDropIn = false
+        let dropIns = try dropIns(forKubeletConfig: path)
+        for dropIn in dropIns {
+            // Listed a moment ago; a drop-in removed since then has nothing to merge.
+            guard let text = try readKubeletFile(atPath: dropIn, key: nil) else { continue }
+            if let override = try Self.maxPods(fromKubeletConfig: text, path: dropIn) {
+                value = override
+                valuePath = dropIn
+                fromDropIn = true
+            }
+        }
+        guard let value else {
+            return MaxPods(
+                value: Self.kubeletDefaultMaxPods,
+                source: "default \(Self.kubeletDefaultMaxPods) (kubelet config \(path) does not set maxPods"
+                    + (dropIns.isEmpty ? "" : ", nor do its drop-ins") + "; \(Self.flagCaveat))",
+                path: path)
+        }
+        let source = "kubelet config \(valuePath)" + (fromDropIn ? " (\(Self.flagCaveat))" : "")
+        return MaxPods(value: value, source: source, path: valuePath)
+    }
+
+    /// The text of one kubelet config file; nil when there is none.
+    private func readKubeletFile(atPath path: String, key: String?) throws(ConfigError) -> String? {
+        do {
+            return try files.readText(atPath: path)
+        } catch {
+            throw ConfigError(kind: .unreadable, file: path, key: key, message: "cannot read kubelet config: \(error)")
+        }
+    }
+
+    /// The `*.conf` files of the drop-in directory of the kubelet config at `path`, in the order
+    /// kubelet merges them: lexical (byte) order of their names. None when there is no directory.
+    public func dropIns(forKubeletConfig path: String) throws(ConfigError) -> [String] {
+        let directory = Self.dropInDirectory(forKubeletConfig: path)
+        let names: [String]?
+        do {
+            names = try files.listDirectory(atPath: directory)
+        } catch {
+            throw ConfigError(
+                kind: .unreadable, file: directory, message: "cannot list kubelet config drop-ins: \(error)")
+        }
+        return (names ?? [])
+            .filter { $0.hasSuffix(".conf") }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .map { directory + "/" + $0 }
     }
 
     private func firstExistingKubeletConfig() -> String? {
@@ -140,7 +182,7 @@ public struct ExpectationsResolver: Sendable {
                 message: "not a kubelet config: expected a mapping (KubeletConfiguration)")
         }
         guard let value = mapping["maxPods"] else { return nil }
-        guard case .scalar(let scalar) = value, scalar.tagName == .int, let number = value.int else {
+        guard let number = ConfigReader.integerValue(value) else {
             throw ConfigError(
                 kind: .wrongType, file: path, line: value.mark?.line, key: "maxPods",
                 message: "expected an integer, got \(ConfigReader(file: path).describe(value))")

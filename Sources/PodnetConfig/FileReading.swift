@@ -1,10 +1,15 @@
 import Foundation
 
-/// Reads whole text files; injectable so that tests need no files on disk.
+/// Reads whole text files and lists directories; injectable so that tests need no files on disk.
 public protocol FileReading: Sendable {
     /// The text of the file at `path`; nil when there is no such file. Throws when it exists but
     /// cannot be read.
     func readText(atPath path: String) throws -> String?
+
+    /// The names (not paths) of the entries of the directory at `path`, in no particular order; nil
+    /// when there is no such directory. Throws when it exists but cannot be listed, or is not a
+    /// directory.
+    func listDirectory(atPath path: String) throws -> [String]?
 }
 
 /// The machine's file system.
@@ -38,6 +43,17 @@ public struct LocalFileSystem: FileReading {
         return text
     }
 
+    public func listDirectory(atPath path: String) throws -> [String]? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        guard isDirectory.boolValue else { throw FileReadError(message: "not a directory") }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw FileReadError(message: "cannot list: \(Self.reason(error))")
+        }
+    }
+
     private static func reason(_ error: any Error) -> String {
         if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError {
             return underlying.localizedDescription
@@ -53,9 +69,25 @@ public struct FileReadError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Files held in memory, by path: for tests and for callers that already hold the text.
+/// Files held in memory, by path: for tests and for callers that already hold the text. A
+/// directory exists when some file's path lies under it.
 public struct InMemoryFiles: FileReading {
     public var files: [String: String]
     public init(_ files: [String: String] = [:]) { self.files = files }
     public func readText(atPath path: String) throws -> String? { files[path] }
+
+    public func listDirectory(atPath path: String) throws -> [String]? {
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        var names: Set<String> = []
+        for file in files.keys where file.hasPrefix(prefix) {
+            let rest = file.dropFirst(prefix.count)
+            guard let name = rest.split(separator: "/", omittingEmptySubsequences: true).first else { continue }
+            names.insert(String(name))
+        }
+        if names.isEmpty {
+            if files[path] != nil { throw FileReadError(message: "not a directory") }
+            return nil
+        }
+        return names.sorted()
+    }
 }

@@ -44,6 +44,7 @@ public struct Daemon: Sendable {
         let metrics = DaemonMetrics(
             catalogue: CheckID.catalogue.map { (check: $0.id.rawValue, severity: $0.defaultSeverity.rawValue) },
             version: version, maxFindingSeries: settings.maxFindingSeries)
+        metrics.setResyncInterval(settings.resyncInterval)
         let auth = Mutex(BearerTokenCheck(token: settings.bearerToken))
         let routes = DaemonRoutes(board: board, metrics: metrics, auth: { auth.withLock { $0 } })
 
@@ -81,6 +82,7 @@ public struct Daemon: Sendable {
             onReload: { newSettings in
                 auth.withLock { $0 = BearerTokenCheck(token: newSettings.bearerToken) }
                 board.setFreshnessLimit(StatusBoard.freshnessLimit(resyncInterval: newSettings.resyncInterval))
+                metrics.setResyncInterval(newSettings.resyncInterval)
                 if newSettings.listen != settings.listen, listenOverride == nil {
                     logger.warning("listen addresses changed in the config: they take effect on restart")
                 }

@@ -15,6 +15,7 @@ public final class DaemonMetrics: Sendable {
     private let optionalGauges = Mutex<[String: Gauge]>([:])
     private let resyncs = Mutex<[String: Counter]>([:])
     private let vxlanRoutes, vxlanRoutesMissing, vteps, workloads, snapshotRoutes, lastAnalysis, truncated: Gauge
+    private let resyncInterval: Gauge
     private let netlinkEvents: Counter
     private let analysisDuration: DurationHistogram
 
@@ -42,6 +43,9 @@ public final class DaemonMetrics: Sendable {
         lastAnalysis = registry.makeGauge(
             descriptor: Self.name("last_analysis_timestamp", unit: "seconds", help: "Unix time of the last completed analysis."))
         truncated = gauge("finding_active_truncated", "Active findings left out of podnetd_finding_active by its series cap.")
+        // Alerts on a stale analysis need it: a quiet node is re-analysed only at each resync.
+        resyncInterval = registry.makeGauge(
+            descriptor: Self.name("resync_interval", unit: "seconds", help: "Configured seconds between full re-reads."))
         netlinkEvents = registry.makeCounter(
             descriptor: Self.name("netlink_events", unit: "total", help: "Netlink notifications applied to the live snapshot."))
         analysisDuration = registry.makeDurationHistogram(
@@ -89,6 +93,11 @@ public final class DaemonMetrics: Sendable {
         setOptional("ip_capacity", "Pods the node can give IPs to (absent when unknown).", update.ipCapacity)
         analysisDuration.record(update.analysisDuration)
         lastAnalysis.set(to: update.analyzedAtEpochSeconds)
+    }
+
+    /// The configured resync interval (at start and after each reload).
+    public func setResyncInterval(_ interval: Duration) {
+        resyncInterval.set(to: Double(interval.components.seconds))
     }
 
     public func countNetlinkEvents(_ count: Int) {

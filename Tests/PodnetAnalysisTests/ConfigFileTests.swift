@@ -230,6 +230,27 @@ struct ConfigFileTests {
         #expect(pool.description.hasSuffix("podCIDRs[0]: 192.168.0.0/28 is smaller than one /26 block (blockSize)"))
     }
 
+    @Test("a quoted scalar tagged !!int or !!float is read as its decimal number")
+    func taggedQuotedNumbers() throws {
+        let config = try parse("maxPods: !!int \"110\"\nthresholds:\n  podCapacityWarningRatio: !!float '0.8'\n")
+        #expect(config.maxPods == .fixed(110))
+        #expect(config.thresholds.podCapacityWarningRatio == 0.8)
+        let tooBig = try #require(failure("maxPods: !!int \"100001\"\n"))
+        #expect(tooBig.kind == .outOfRange)
+        let notDecimal = try #require(failure("maxPods: !!int \"many\"\n"))
+        #expect(notDecimal.kind == .wrongType)
+        #expect(
+            try ExpectationsResolver.maxPods(fromKubeletConfig: #"{"maxPods": !!int "58"}"#, path: "/k.json") == 58)
+    }
+
+    @Test("YAML merge keys are refused as unknown keys")
+    func mergeKeys() throws {
+        let error = try #require(failure("calico:\n  <<: {vxlanVNI: 4097}\n"))
+        #expect(error.kind == .unknownKey)
+        #expect(error.line == 2)
+        #expect(error.description.contains("unknown key \"calico.<<\""))
+    }
+
     @Test("a duplicate key names the key, the line of the repeat and the first one")
     func duplicateKey() throws {
         let error = try #require(

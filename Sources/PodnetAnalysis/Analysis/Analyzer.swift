@@ -86,9 +86,12 @@ final class Analysis {
             if ipipAddress {
                 return (.unknown, "Calico in IPIP mode (tunl0 has an address): not checked")
             }
+            if index.birdRouteCount > 0 {
+                return (.unknown, "Calico in BGP mode (\(index.birdRouteCount) routes proto bird, no \(calico.vxlanDevice)): not checked")
+            }
             var seen: [String] = []
             if !caliVeths.isEmpty { seen.append("\(caliVeths.count) cali… veth\(caliVeths.count == 1 ? "" : "s")") }
-            if !index.felixBlackholes.isEmpty { seen.append("Felix blackhole routes (proto 80)") }
+            if !index.felixBlackholes.isEmpty { seen.append("Felix blackhole routes") }
             return (.calicoVXLAN, seen.joined(separator: " and ") + ", but no \(calico.vxlanDevice)")
         }
         if !calico.expectedRemoteBlocks.isEmpty {

@@ -67,6 +67,10 @@ struct NodeIndex {
     /// Gateways of main-table routes of a block's length that do not go through a VXLAN device
     /// (Calico's CrossSubnet routes: the block via the owning node's IP).
     let directBlockGateways: Set<IPAddress>
+    /// Destinations of gateway-less host routes on a VXLAN device (remote nodes with borrowed tunnel IPs).
+    let vxlanHostRouteDestinations: Set<IPAddress>
+    /// Main-table routes installed by BIRD (Calico in BGP mode).
+    let birdRouteCount: Int
     /// The routes, in any table, whose destination (canonical) the expectations name.
     let watchedRoutes: [IPPrefix: [Route]]
     /// Positions of the routes of the tables other than main and local (the VPC CNI's per-ENI
@@ -136,6 +140,8 @@ struct NodeIndex {
         var felixBlackholes: [Route] = []
         var vxlanPositions = [[Int]](repeating: [], count: vxlanDevices.count)
         var directBlockGateways: Set<IPAddress> = []
+        var vxlanHostRouteDestinations: Set<IPAddress> = []
+        var birdRouteCount = 0
         var watchedRoutes: [IPPrefix: [Route]] = [:]
         var tablesWithDefaultRoute: Set<TableKey> = []
         var otherTableRoutes: [RouteTable: [Int]] = [:]
@@ -173,9 +179,14 @@ struct NodeIndex {
                 }
                 guard table == .main else { continue }
                 if type == .blackhole {
-                    if routes[position].protocol_ == .felix { felixBlackholes.append(routes[position]) }
+                    // Felix's default protocol is 80; a non-default DeviceRouteProtocol changes it, so a
+                    // blackhole of exactly the block size counts too.
+                    let isBlockSized = destination.length == (destination.family == .ipv6 ? blockSizeV6 : blockSize)
+                    if routes[position].protocol_ == .felix || isBlockSized { felixBlackholes.append(routes[position]) }
+                    if routes[position].protocol_ == .bird { birdRouteCount += 1 }
                     continue
                 }
+                if routes[position].protocol_ == .bird { birdRouteCount += 1 }
                 guard type == .unicast else { continue }
                 var viaVXLAN = false
                 var gateway: IPAddress?
@@ -192,14 +203,18 @@ struct NodeIndex {
                         if !viaVXLAN, hop.gateway != nil, let slot = vxlanDevices.firstIndex(of: device) {
                             viaVXLAN = true
                             vxlanPositions[slot].append(position)
+                        } else if hop.gateway == nil, destination.isHost {
+                            // `TUNNEL_IP dev vxlan.calico`: Felix's route to a remote node whose tunnel
+                            // IP is borrowed from another node's block (it owns no block yet).
+                            vxlanHostRouteDestinations.insert(destination.address)
                         }
                     case .other:
                         break
                     }
                 }
-                if hasVXLAN, !viaVXLAN, let gateway,
-                    destination.length == (destination.family == .ipv6 ? blockSizeV6 : blockSize)
-                {
+                // CrossSubnet blocks are routed via the owning node's IP; pools may use other block
+                // sizes than the configured one, so any routed prefix counts.
+                if hasVXLAN, !viaVXLAN, let gateway, !destination.isDefault {
                     directBlockGateways.insert(gateway)
                 }
             }
@@ -213,6 +228,8 @@ struct NodeIndex {
         }
         self.routesViaVXLAN = routesViaVXLAN
         self.directBlockGateways = directBlockGateways
+        self.vxlanHostRouteDestinations = vxlanHostRouteDestinations
+        self.birdRouteCount = birdRouteCount
         self.watchedRoutes = watchedRoutes
         self.tablesWithDefaultRoute = tablesWithDefaultRoute
         self.otherTableRoutes = otherTableRoutes

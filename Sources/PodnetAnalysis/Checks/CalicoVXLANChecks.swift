@@ -239,6 +239,7 @@ extension Analysis {
         // VTEPs nothing is routed through.
         for (tunnelIP, vtep) in vteps.sorted(by: { $0.key < $1.key }) {
             guard let slot = vtepSlots[tunnelIP], !routed[slot], !reportedTunnelIPs.contains(tunnelIP) else { continue }
+            if index.vxlanHostRouteDestinations.contains(tunnelIP) { continue }  // borrowed tunnel IP
             let hosts = vtep.fdb.compactMap(\.destination)
             if hosts.contains(where: { index.directBlockGateways.contains($0) }) { continue }  // CrossSubnet
             let hostText = hosts.map(\.description).joined(separator: ", ")

@@ -28,7 +28,8 @@ extension Analysis {
                 add(
                     Finding(
                         check: .workloadInterfaceDown, object: link.name,
-                        summary: "\(link.name) \(state), but \(Self.plural(routes.count, "route")) lead to it",
+                        summary: "\(link.name) \(state), but \(Self.plural(routes.count, "route")) "
+                            + "\(routes.count == 1 ? "leads" : "lead") to it",
                         detail: "Traffic for the pod behind \(link.name) is routed to the veth, but the veth "
                             + "\(state), so the kernel drops it: the pod is unreachable. Usually the pod is "
                             + "terminating or its network namespace is gone and the veth was left behind.",
@@ -37,7 +38,28 @@ extension Analysis {
                             + "veth and routes are leftovers the CNI failed to delete: ip link delete \(link.name)."))
             }
         }
+        checkWorkloadProxyARP()
         checkWorkloadPools()
+    }
+
+    /// Calico pods route everything to 169.254.1.1, an address nobody holds: the host veth answers
+    /// the pod's ARP for it only with proxy ARP on (Felix sets it).
+    private func checkWorkloadProxyARP() {
+        for link in index.workloadLinks where index.workloadKinds[link.index] == .calico && link.isAdminUp {
+            guard let ipv4 = link.ipv4, !ipv4.proxyARP else { continue }
+            add(
+                Finding(
+                    check: .workloadProxyARPOff, object: link.name,
+                    summary: "proxy ARP is off on \(link.name): its pod cannot reach its gateway",
+                    detail: "A Calico pod's default route is `default via 169.254.1.1 dev eth0`; no interface holds "
+                        + "169.254.1.1, and the host side of the veth answers the pod's ARP request for it because "
+                        + "Felix turns proxy_arp on. With net.ipv4.conf.\(link.name).proxy_arp = 0 the pod cannot "
+                        + "resolve its gateway, so every packet it sends off its own address is dropped.",
+                    evidence: [syntax.link(link)],
+                    remediation: "Now: sysctl -w net.ipv4.conf.\(link.name).proxy_arp=1. Felix sets it when it "
+                        + "configures the interface: check calico-node's log on this node and restart it; look for "
+                        + "a sysctl.d file or tool that resets net.ipv4.conf.*.proxy_arp."))
+        }
     }
 
     /// Workload IPs must lie inside a configured pod CIDR of their family.

@@ -57,6 +57,7 @@ extension CheckID {
     public static let workloadRouteMissing = CheckID(rawValue: "workload-route-missing")
     public static let workloadInterfaceDown = CheckID(rawValue: "workload-interface-down")
     public static let workloadIPOutsidePool = CheckID(rawValue: "workload-ip-outside-pool")
+    public static let workloadProxyARPOff = CheckID(rawValue: "workload-proxy-arp-off")
     // Host
     public static let ipForwardingDisabled = CheckID(rawValue: "ip-forwarding-disabled")
     public static let podCIDROverlap = CheckID(rawValue: "pod-cidr-overlap")
@@ -116,6 +117,9 @@ extension CheckID {
         CheckDescriptor(
             id: .workloadIPOutsidePool, area: "workloads", defaultSeverity: .warning,
             description: "a workload IP lies outside every configured pod CIDR"),
+        CheckDescriptor(
+            id: .workloadProxyARPOff, area: "workloads", defaultSeverity: .warning,
+            description: "proxy ARP is off on a Calico workload veth: the pod cannot resolve its gateway 169.254.1.1"),
         CheckDescriptor(
             id: .ipForwardingDisabled, area: "host", defaultSeverity: .critical,
             description: "IP forwarding is off (IPv4; IPv6 too when IPv6 pod CIDRs are in use)"),
