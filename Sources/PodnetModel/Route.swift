@@ -126,6 +126,8 @@ public struct RouteProtocol: NamedValue {
     public static let `static` = RouteProtocol(rawValue: 4)
     /// Calico Felix's default `RouteRefreshProtocol`.
     public static let felix = RouteProtocol(rawValue: 80)
+    /// BIRD, Calico's BGP daemon (routes of BGP-mode nodes).
+    public static let bird = RouteProtocol(rawValue: 12)
 
     public static let valueNames: [(UInt8, String)] = [
         (0, "unspec"), (1, "redirect"), (2, "kernel"), (3, "boot"), (4, "static"), (8, "gated"), (9, "ra"),
