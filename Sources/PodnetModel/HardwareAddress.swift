@@ -8,7 +8,10 @@ public struct HardwareAddress: Hashable, Sendable, Comparable {
     public init?(_ text: some StringProtocol) {
         var parsed: [UInt8] = []
         for part in text.split(separator: ":", omittingEmptySubsequences: false) {
-            guard part.count == 1 || part.count == 2, let byte = UInt8(part, radix: 16) else { return nil }
+            // Hex digits only: UInt8(_:radix:) also accepts a leading `+` or `-` (`+a`, `-0`).
+            guard part.count == 1 || part.count == 2, part.allSatisfy(\.isHexDigit),
+                let byte = UInt8(part, radix: 16)
+            else { return nil }
             parsed.append(byte)
         }
         guard !parsed.isEmpty else { return nil }

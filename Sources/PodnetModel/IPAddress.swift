@@ -15,7 +15,8 @@ public enum IPAddress: Hashable, Sendable, Comparable {
             self = .v4(v4)
             return
         }
-        guard text.contains(":"), let v6 = IPAddress.parseIPv6(String(text)) else { return nil }
+        // inet_pton reads a C string and would stop at an embedded NUL, accepting `::1\0garbage`.
+        guard text.contains(":"), !text.utf8.contains(0), let v6 = IPAddress.parseIPv6(String(text)) else { return nil }
         self = .v6(v6)
     }
 

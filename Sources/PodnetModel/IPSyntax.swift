@@ -86,6 +86,7 @@ extension Rule {
         }
         if let inputInterface { parts.append("iif \(inputInterface)") }
         if let outputInterface { parts.append("oif \(outputInterface)") }
+        if let otherSelectors { parts.append(contentsOf: otherSelectors) }
         switch action {
         case .lookup: parts.append("lookup \(table)")
         case .goto: parts.append("goto \(gotoTarget.map(String.init) ?? "none")")

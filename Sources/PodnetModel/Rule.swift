@@ -16,12 +16,16 @@ public struct Rule: Hashable, Sendable, Codable {
     /// `goto` target priority.
     public var gotoTarget: UInt32?
     public var suppressPrefixLength: Int32?
+    /// Selectors podnetd does not model, in `ip rule` syntax (`ipproto tcp`, `dport 80`,
+    /// `uidrange 1000-2000`, `l3mdev`, `tun_id 5`); nil when there are none. Kept so that such a rule
+    /// does not look like a catch-all.
+    public var otherSelectors: [String]?
 
     public init(
         family: AddressFamily, priority: UInt32, action: RuleAction = .lookup, table: RouteTable = .main,
         from: IPPrefix? = nil, to: IPPrefix? = nil, inputInterface: String? = nil, outputInterface: String? = nil,
         fwmark: UInt32? = nil, fwmask: UInt32? = nil, tos: UInt8 = 0, invert: Bool = false, gotoTarget: UInt32? = nil,
-        suppressPrefixLength: Int32? = nil
+        suppressPrefixLength: Int32? = nil, otherSelectors: [String]? = nil
     ) {
         self.family = family
         self.priority = priority
@@ -37,6 +41,7 @@ public struct Rule: Hashable, Sendable, Codable {
         self.invert = invert
         self.gotoTarget = gotoTarget
         self.suppressPrefixLength = suppressPrefixLength
+        self.otherSelectors = otherSelectors
     }
 }
 

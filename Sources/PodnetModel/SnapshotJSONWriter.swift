@@ -197,6 +197,7 @@ public enum SnapshotJSONWriter {
         writer.key("invert"); writer.bool(rule.invert)
         if let value = rule.gotoTarget { writer.key("gotoTarget"); writer.integer(value) }
         if let value = rule.suppressPrefixLength { writer.key("suppressPrefixLength"); writer.integer(value) }
+        if let value = rule.otherSelectors { writer.key("otherSelectors"); writer.strings(value) }
         writer.endObject()
     }
 }

@@ -21,6 +21,9 @@ enum MessageType {
     static let deleteNetconf = UInt16(RTM_DELNETCONF)
     static let getNetconf = UInt16(RTM_GETNETCONF)
 
+    static let newNexthop = UInt16(RTM_NEWNEXTHOP)
+    static let deleteNexthop = UInt16(RTM_DELNEXTHOP)
+
     static let done = UInt16(NLMSG_DONE)
     static let error = UInt16(NLMSG_ERROR)
     static let noop = UInt16(NLMSG_NOOP)

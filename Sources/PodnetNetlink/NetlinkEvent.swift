@@ -10,7 +10,10 @@ public enum NetlinkEvent: Hashable, Sendable {
     /// A link was deleted (RTM_DELLINK).
     case linkRemoved(InterfaceIndex)
     case address(Address, removed: Bool)
-    case route(Route, removed: Bool)
+    /// A route was added, changed or deleted (RTM_NEWROUTE/RTM_DELROUTE). `flags` are the notification's
+    /// nlmsg flags: a replaced route is announced only as a new route with `.replace` (never a delete of
+    /// the old one), so the updater needs them to know something else went away.
+    case route(Route, removed: Bool, flags: RouteNotificationFlags = [])
     /// An ARP/NDP entry. A `removed: true` event also comes for an entry whose new state podnetd
     /// does not report (NOARP, NONE): it leaves the snapshot just as it leaves `ip neigh show`.
     case neighbour(Neighbour, removed: Bool)
@@ -18,6 +21,10 @@ public enum NetlinkEvent: Hashable, Sendable {
     case rule(Rule, removed: Bool)
     /// A sysctl of the IPv4/IPv6 devconf changed (RTM_NEWNETCONF; only the changed values are present).
     case netconf(NetconfChange)
+    /// A nexthop object (`ip nexthop`) was added, replaced or deleted (RTM_NEWNEXTHOP/RTM_DELNEXTHOP).
+    /// The kernel changes or deletes the routes using it without route notifications, and podnetd does
+    /// not model nexthop objects: always `requiresResync`.
+    case nexthopObjectsChanged
     /// The kernel dropped events (ENOBUFS: the socket's receive buffer was full). The caller's state
     /// is stale: take a fresh snapshot (keeping the stream open) and continue from it.
     case overrun
@@ -28,7 +35,7 @@ public enum NetlinkEvent: Hashable, Sendable {
     /// say which interfaces those are). `SnapshotUpdater.needsResync` turns true for these.
     public var requiresResync: Bool {
         switch self {
-        case .overrun:
+        case .overrun, .nexthopObjectsChanged:
             return true
         case .netconf(let change):
             return change.family == .ipv4 && change.target == .default
@@ -37,6 +44,25 @@ public enum NetlinkEvent: Hashable, Sendable {
             return false
         }
     }
+}
+
+/// The nlmsg flags of a route notification that matter for applying it (NLM_F_REPLACE, NLM_F_APPEND,
+/// NLM_F_CREATE, NLM_F_EXCL; the raw value is the `nlmsg_flags` bits).
+public struct RouteNotificationFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// NLM_F_REPLACE: this route replaced an existing one, which may have had another identity.
+    public static let replace = RouteNotificationFlags(rawValue: 0x100)
+    /// NLM_F_EXCL: sent with `.create` for a genuinely new route.
+    public static let exclusive = RouteNotificationFlags(rawValue: 0x200)
+    /// NLM_F_CREATE.
+    public static let create = RouteNotificationFlags(rawValue: 0x400)
+    /// NLM_F_APPEND: added next to an existing route with the same FIB key (`ip route append`).
+    public static let append = RouteNotificationFlags(rawValue: 0x800)
+
+    /// The flags above taken from a message's `nlmsg_flags`.
+    init(messageFlags: UInt16) { rawValue = messageFlags & 0xf00 }
 }
 
 /// An RTM_NEWNETCONF notification: new values of a device's (or `all`/`default`) devconf.

@@ -36,6 +36,8 @@ public final class NetlinkEventStream: @unchecked Sendable {
         (RTNLGRP_IPV6_RULE.rawValue, "RTNLGRP_IPV6_RULE"),
         (RTNLGRP_IPV4_NETCONF.rawValue, "RTNLGRP_IPV4_NETCONF"),
         (RTNLGRP_IPV6_NETCONF.rawValue, "RTNLGRP_IPV6_NETCONF"),
+        // Nexthop objects: their changes alter routes without route notifications (→ resync).
+        (RTNLGRP_NEXTHOP.rawValue, "RTNLGRP_NEXTHOP"),
     ]
 
     /// Most datagrams read by one `next` call, so that a flood still returns batches regularly.
@@ -48,6 +50,7 @@ public final class NetlinkEventStream: @unchecked Sendable {
             try socket.join(group: group, name: name)
         }
         var pipeEnds: [Int32] = [-1, -1]
+        // pipe + fcntl, not pipe2: Swift's Glibc module does not export pipe2 (it needs _GNU_SOURCE).
         guard pipe(&pipeEnds) == 0 else {
             throw NetlinkError(operation: "creating the event stream's wake pipe", errno: errno)
         }
@@ -110,8 +113,9 @@ public final class NetlinkEventStream: @unchecked Sendable {
         return try drain()
     }
 
-    /// Reads every datagram already queued, without waiting.
-    public func drain() throws(NetlinkError) -> [NetlinkEvent] {
+    /// Reads every datagram already queued, without waiting. Internal: only `next`'s single reader may
+    /// read the socket (callers wanting queued events use `next(timeout: .zero)`).
+    func drain() throws(NetlinkError) -> [NetlinkEvent] {
         var events: [NetlinkEvent] = []
         for _ in 0..<NetlinkEventStream.maximumDatagramsPerBatch {
             switch try socket.receive(blocking: false, operation: "reading netlink events") {

@@ -112,6 +112,9 @@ struct Dumper {
             }
             let interrupted = try socket.dumpOnce(type: type, header: header, operation: operation) {
                 (message) throws(NetlinkError) in
+                // A kernel without the requested family (ipv6.disable=1) may answer with a dump of every
+                // family (the route dump does): keep only what was asked for.
+                guard Dumper.isOfRequestedFamily(message, header: header) else { return }
                 if let value = convert(message) { values.append(value) }
             }
             if !interrupted { return }
@@ -119,6 +122,36 @@ struct Dumper {
             values.removeSubrange(start...)
         }
         throw NetlinkSocket.dumpKeptFailing(operation)
+    }
+
+    /// True when the request's family (its header's first byte) is AF_UNSPEC or the message's.
+    static func isOfRequestedFamily(_ message: NetlinkMessage, header: [UInt8]) -> Bool {
+        let requested = header.first ?? 0
+        return requested == 0 || (message.hasFamilyHeader(1) && message.payloadByte(0) == requested)
+    }
+
+    /// Runs an IPv6 dump; a kernel booted with ipv6.disable=1 refuses some (EOPNOTSUPP, EAFNOSUPPORT):
+    /// that means "no IPv6", an empty result, not a failed snapshot.
+    private func ipv6Dump(_ dump: () throws(NetlinkError) -> Void) throws(NetlinkError) {
+        do {
+            try dump()
+        } catch {
+            guard error.systemErrno == EOPNOTSUPP || error.systemErrno == EAFNOSUPPORT else { throw error }
+        }
+    }
+
+    /// Dumps `type` for IPv4 then IPv6 (the latter empty when the kernel has no IPv6).
+    private func collectBothFamilies<T>(
+        _ type: UInt16, headerSize: Int, what: String, into values: inout [T], _ convert: (NetlinkMessage) -> T?
+    ) throws(NetlinkError) {
+        try collect(
+            type, header: header(family: 2, size: headerSize), operation: "dumping IPv4 \(what)", into: &values,
+            convert)
+        try ipv6Dump { () throws(NetlinkError) in
+            try collect(
+                type, header: header(family: 10, size: headerSize), operation: "dumping IPv6 \(what)",
+                into: &values, convert)
+        }
     }
 
     /// A family header of `size` bytes whose first byte is `family`, the rest zero.
@@ -140,11 +173,9 @@ struct Dumper {
 
     func netconf() throws(NetlinkError) -> [NetconfChange] {
         var changes: [NetconfChange] = []
-        for (family, name) in [(UInt8(2), "IPv4"), (UInt8(10), "IPv6")] {
-            try collect(
-                MessageType.getNetconf, header: header(family: family, size: NetconfConverter.familyHeaderSize),
-                operation: "dumping \(name) netconf", into: &changes, NetconfConverter.change(from:))
-        }
+        try collectBothFamilies(
+            MessageType.getNetconf, headerSize: NetconfConverter.familyHeaderSize, what: "netconf", into: &changes,
+            NetconfConverter.change(from:))
         return changes
     }
 
@@ -160,11 +191,9 @@ struct Dumper {
     func routes() throws(NetlinkError) -> [Route] {
         var routes: [Route] = []
         routes.reserveCapacity(1024)
-        for (family, name) in [(UInt8(2), "IPv4"), (UInt8(10), "IPv6")] {
-            try collect(
-                MessageType.getRoute, header: header(family: family, size: RouteConverter.familyHeaderSize),
-                operation: "dumping \(name) routes", into: &routes, RouteConverter.route(from:))
-        }
+        try collectBothFamilies(
+            MessageType.getRoute, headerSize: RouteConverter.familyHeaderSize, what: "routes", into: &routes,
+            RouteConverter.route(from:))
         return routes
     }
 
@@ -192,11 +221,9 @@ struct Dumper {
 
     func rules() throws(NetlinkError) -> [Rule] {
         var rules: [Rule] = []
-        for (family, name) in [(UInt8(2), "IPv4"), (UInt8(10), "IPv6")] {
-            try collect(
-                MessageType.getRule, header: header(family: family, size: RuleConverter.familyHeaderSize),
-                operation: "dumping \(name) rules", into: &rules, RuleConverter.rule(from:))
-        }
+        try collectBothFamilies(
+            MessageType.getRule, headerSize: RuleConverter.familyHeaderSize, what: "rules", into: &rules,
+            RuleConverter.rule(from:))
         rules = SnapshotOrdering.sorted(rules, by: SnapshotOrdering.RuleKey.init)
         return rules
     }

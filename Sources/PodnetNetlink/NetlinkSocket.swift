@@ -153,13 +153,14 @@ final class NetlinkSocket {
                     done = true
                     if message.payload.count >= 4 {
                         let status = message.payload(Int32.self, at: 0)
-                        if status < 0 { throw NetlinkError(operation: operation, errno: -status) }
+                        // `0 &- status`: plain negation traps on Int32.min, which a malformed message could carry.
+                        if status < 0 { throw NetlinkError(operation: operation, errno: 0 &- status) }
                     }
                     return false
                 case MessageType.error:
                     let status = message.payload.count >= 4 ? message.payload(Int32.self, at: 0) : -EPROTO
                     if status == 0 { return true }  // an acknowledgement
-                    throw NetlinkError(operation: operation, errno: -status)
+                    throw NetlinkError(operation: operation, errno: 0 &- status)  // no trap on Int32.min
                 case MessageType.noop, MessageType.overrun:
                     return true
                 default:

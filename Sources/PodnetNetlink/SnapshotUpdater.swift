@@ -9,8 +9,11 @@ import PodnetModel
 /// fresh snapshot, keeping the stream.
 ///
 /// Identity of objects: link by index; address by (ifindex, prefix); route by (family, table, type,
-/// destination, source, tos, priority, and for IPv6 the first hop's device); neighbour by (ifindex,
-/// address); FDB entry by (ifindex, MAC, destination, VLAN, VNI); rule by its whole value.
+/// destination, source, tos, priority, first hop's device and gateway); neighbour by (ifindex,
+/// address); FDB entry as `FDBKey` says; rule by its whole value.
+///
+/// Route replacements whose old route is not found, and IPv6 multipath route changes, set
+/// `needsResync` rather than guess (see `apply(_:removed:flags:)`).
 ///
 /// The kernel changes some IPv4 routes without telling anyone; the updater applies those changes
 /// itself, as net/ipv4/fib_semantics.c makes them:
@@ -28,10 +31,12 @@ public struct SnapshotUpdater: Sendable {
     private var neighbours: KeyedList<NeighbourKey, Neighbour>
     private var fdb: KeyedList<FDBKey, FDBEntry>
     private var rules: KeyedList<Rule, Rule>
+    private var ipv6MultipathGroups: Set<MultipathGroup>
 
-    /// True once an event with `requiresResync` was applied (`.overrun`, or an IPv4 `default`
-    /// rp_filter/proxy_arp change the kernel copies to interfaces silently): replace this updater with
-    /// one made from a fresh snapshot.
+    /// True once an event with `requiresResync` was applied (`.overrun`, a nexthop object change, or an
+    /// IPv4 `default` rp_filter/proxy_arp change the kernel copies to interfaces silently), or a route
+    /// event could not be applied with certainty (a replace of an unknown route, IPv6 multipath):
+    /// replace this updater with one made from a fresh snapshot.
     public private(set) var needsResync = false
 
     public init(_ snapshot: NodeSnapshot) {
@@ -46,6 +51,7 @@ public struct SnapshotUpdater: Sendable {
         links = Dictionary(snapshot.links.map { ($0.index, $0) }, uniquingKeysWith: { _, last in last })
         addresses = KeyedList(snapshot.addresses, key: AddressKey.init)
         routes = KeyedList(snapshot.routes, key: RouteKey.init)
+        ipv6MultipathGroups = SnapshotUpdater.multipathGroups(snapshot.routes)
         neighbours = KeyedList(snapshot.neighbours, key: NeighbourKey.init)
         fdb = KeyedList(snapshot.fdb, key: FDBKey.init)
         rules = KeyedList(snapshot.rules, key: { $0 })
@@ -85,8 +91,8 @@ public struct SnapshotUpdater: Sendable {
             } else {
                 addresses.upsert(address)
             }
-        case .route(let route, let removed):
-            if removed { routes.remove(RouteKey(route)) } else { routes.upsert(route) }
+        case .route(let route, let removed, let flags):
+            apply(route, removed: removed, flags: flags)
         case .neighbour(let neighbour, let removed):
             if removed { neighbours.remove(NeighbourKey(neighbour)) } else { neighbours.upsert(neighbour) }
         case .fdb(let entry, let removed):
@@ -95,9 +101,45 @@ public struct SnapshotUpdater: Sendable {
             if removed { rules.remove(rule) } else { rules.upsert(rule) }
         case .netconf(let change):
             apply(change)
-        case .overrun:
+        case .overrun, .nexthopObjectsChanged:
             break
         }
+    }
+
+    private mutating func apply(_ route: Route, removed: Bool, flags: RouteNotificationFlags) {
+        let key = RouteKey(route)
+        if route.family == .ipv6 && ipv6MultipathIsAmbiguous(route, key: key) {
+            // IPv6 multipath routes are built and torn down hop by hop, and a notification may carry some
+            // hops or all of them: guessing which stored route it changes is error-prone. Re-dump (rare).
+            needsResync = true
+            return
+        }
+        if removed {
+            routes.remove(key)
+            return
+        }
+        if flags.contains(.replace) && routes.value(for: key) == nil {
+            // The kernel replaced a route with another identity (other type, device, gateway…) and sends
+            // no delete for it: which one is gone is unknown here. Re-dump (rare).
+            needsResync = true
+        }
+        routes.upsert(route)
+    }
+
+    /// True when an IPv6 route event touches a multipath route: it has several hops, the route stored
+    /// under its key has, or it matches nothing while a multipath route to the same (table,
+    /// destination, source, priority) exists.
+    private func ipv6MultipathIsAmbiguous(_ route: Route, key: RouteKey) -> Bool {
+        if route.nextHops.count > 1 { return true }
+        if let stored = routes.value(for: key) { return stored.nextHops.count > 1 }
+        return ipv6MultipathGroups.contains(MultipathGroup(route))
+    }
+
+    /// The (table, destination, source, priority) of every stored IPv6 multipath route. Such routes only
+    /// come from the snapshot (events would set `needsResync`), so this is built once and refreshed
+    /// when a link removal drops hops.
+    private static func multipathGroups(_ routes: [Route]) -> Set<MultipathGroup> {
+        Set(routes.lazy.filter { $0.family == .ipv6 && $0.nextHops.count > 1 }.map(MultipathGroup.init))
     }
 
     private mutating func apply(_ change: NetconfChange) {
@@ -132,6 +174,7 @@ public struct SnapshotUpdater: Sendable {
         addresses.update { $0.interfaceIndex == index ? nil : $0 }
         neighbours.update { $0.interfaceIndex == index ? nil : $0 }
         fdb.update { $0.interfaceIndex == index ? nil : $0 }
+        var rekeyed: [Route] = []
         routes.update { route in
             let uses = route.nextHops.contains { $0.interfaceIndex == index }
             guard uses else { return route }
@@ -140,8 +183,16 @@ public struct SnapshotUpdater: Sendable {
             if route.family == .ipv4 || route.nextHops.count == 1 { return nil }
             var kept = route
             kept.nextHops.removeAll { $0.interfaceIndex == index }
+            // The key holds the first hop: when that hop went, take the route out and re-insert it under
+            // its new key (KeyedList's keys must not change in place).
+            if RouteKey(kept) != RouteKey(route) {
+                rekeyed.append(kept)
+                return nil
+            }
             return kept
         }
+        for route in rekeyed { routes.upsert(route) }
+        ipv6MultipathGroups = SnapshotUpdater.multipathGroups(routes.values)
     }
 
     private mutating func linkChanged(from old: Link, to new: Link) {
@@ -251,8 +302,10 @@ struct AddressKey: Hashable, Sendable {
     }
 }
 
-/// Route identity: what the kernel's FIB keys a route by, plus the device for IPv6 (where routes that
-/// differ only in device coexist, e.g. `fe80::/64` of every interface).
+/// Route identity: what the kernel's FIB keys a route by, plus the first next hop's device and gateway:
+/// IPv6 routes that differ only in device coexist (`fe80::/64` of every interface), and so do IPv4 ones
+/// (connected routes of two interfaces in one subnet, `ip route append`). Delete notifications carry
+/// the whole route, so they still find it.
 struct RouteKey: Hashable, Sendable {
     let family: AddressFamily
     let table: RouteTable
@@ -262,6 +315,7 @@ struct RouteKey: Hashable, Sendable {
     let tos: UInt8
     let priority: UInt32
     let device: InterfaceIndex?
+    let gateway: IPAddress?
 
     init(_ route: Route) {
         family = route.family
@@ -271,7 +325,23 @@ struct RouteKey: Hashable, Sendable {
         source = route.source
         tos = route.tos
         priority = route.priority
-        device = route.family == .ipv6 ? route.interfaceIndex : nil
+        device = route.nextHops.first?.interfaceIndex
+        gateway = route.nextHops.first?.gateway
+    }
+}
+
+/// What IPv6 multipath routes share with their hops' single-path notifications.
+struct MultipathGroup: Hashable, Sendable {
+    let table: RouteTable
+    let destination: IPPrefix
+    let source: IPPrefix?
+    let priority: UInt32
+
+    init(_ route: Route) {
+        table = route.table
+        destination = route.destination
+        source = route.source
+        priority = route.priority
     }
 }
 
@@ -286,7 +356,11 @@ struct NeighbourKey: Hashable, Sendable {
     }
 }
 
-/// FDB identity: (ifindex, MAC, destination, VLAN, VNI).
+/// FDB identity, as the kernel keys the tables (so that `bridge fdb replace` and a MAC moving ports
+/// replace the entry rather than add one):
+/// - bridge entries (with a master): (bridge, MAC, VLAN) — one entry per bridge, whichever port;
+/// - the device's own entries (VXLAN): (ifindex, MAC, VLAN, VNI); the destination only for the
+///   all-zero and multicast MACs, which may have many remotes.
 struct FDBKey: Hashable, Sendable {
     let interfaceIndex: InterfaceIndex
     let mac: HardwareAddress
@@ -295,10 +369,17 @@ struct FDBKey: Hashable, Sendable {
     let vni: UInt32?
 
     init(_ entry: FDBEntry) {
-        interfaceIndex = entry.interfaceIndex
         mac = entry.mac
-        destination = entry.destination
         vlan = entry.vlan
-        vni = entry.vni
+        if let master = entry.masterIndex {
+            interfaceIndex = master
+            destination = nil
+            vni = nil
+        } else {
+            interfaceIndex = entry.interfaceIndex
+            let manyRemotes = entry.mac.bytes.allSatisfy { $0 == 0 } || (entry.mac.bytes.first ?? 0) & 1 == 1
+            destination = manyRemotes ? entry.destination : nil
+            vni = entry.vni
+        }
     }
 }

@@ -57,6 +57,8 @@ struct SnapshotJSONTests {
                 Rule(family: .ipv4, priority: 1536, table: RouteTable(2), from: IPPrefix("192.168.231.1/32")),
                 Rule(family: .ipv6, priority: 1024, action: .goto, table: RouteTable(0), inputInterface: "eth0", outputInterface: "eth1",
                      fwmark: 0x80, fwmask: 0x80, tos: 4, invert: true, gotoTarget: 32766, suppressPrefixLength: 0),
+                Rule(family: .ipv4, priority: 2000, table: RouteTable(100), fwmark: 0, fwmask: 0x100000,
+                     otherSelectors: ["uidrange 1000-2000", "ipproto tcp", "dport 80", "tun_id 5"]),
             ]
         )
     }

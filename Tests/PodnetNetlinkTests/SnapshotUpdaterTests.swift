@@ -42,12 +42,33 @@ import Testing
         #expect(updater.snapshot.routes.filter { $0.destination == fe80 }.map(\.interfaceIndex) == [2])
     }
 
-    @Test func aChangedRouteReplacesTheOneWithTheSameIdentity() {
+    @Test func aChangedRouteReplacesTheOneWithTheSameIdentity() throws {
+        var updater = SnapshotUpdater(Self.base)
+        var changed = try #require(updater.snapshot.routes.first { $0.destination == IPPrefix("192.168.35.0/26") })
+        changed.protocol_ = RouteProtocol(rawValue: 4)
+        updater.apply(.route(changed, removed: false, flags: .replace))
+        #expect(updater.snapshot.routes.filter { $0.destination == changed.destination } == [changed])
+        #expect(updater.snapshot.routes.count == 3)
+        #expect(!updater.needsResync)
+    }
+
+    @Test func aReplaceOfARouteWithAnotherIdentityRequestsResync() {
+        // The kernel announces `ip route replace` that changes the gateway as one new route with
+        // NLM_F_REPLACE; the old one is gone without a delete, so the updater cannot know which it was.
         var updater = SnapshotUpdater(Self.base)
         let moved = Self.route("192.168.35.0/26", dev: 2, gateway: "10.0.0.2")
-        updater.apply(.route(moved, removed: false))
-        #expect(updater.snapshot.routes.filter { $0.destination == moved.destination } == [moved])
-        #expect(updater.snapshot.routes.count == 3)
+        updater.apply(.route(moved, removed: false, flags: .replace))
+        #expect(updater.needsResync)
+    }
+
+    @Test func ipv4RoutesDifferingOnlyInGatewayCoexist() {
+        var updater = SnapshotUpdater(Self.base)
+        let appended = Self.route("192.168.35.0/26", dev: 2, gateway: "10.0.0.2")
+        updater.apply(.route(appended, removed: false, flags: [.create, .append]))
+        #expect(updater.snapshot.routes.filter { $0.destination == appended.destination }.count == 2)
+        updater.apply(.route(appended, removed: true))
+        #expect(updater.snapshot.routes == Self.base.routes)
+        #expect(!updater.needsResync)
     }
 
     @Test func aNeighbourThatTurnsNOARPLeavesTheSnapshot() {

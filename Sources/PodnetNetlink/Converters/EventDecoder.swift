@@ -15,7 +15,10 @@ enum EventDecoder {
             }
         case MessageType.newRoute, MessageType.deleteRoute:
             if let route = RouteConverter.route(from: message) {
-                events.append(.route(route, removed: message.type == MessageType.deleteRoute))
+                events.append(
+                    .route(
+                        route, removed: message.type == MessageType.deleteRoute,
+                        flags: RouteNotificationFlags(messageFlags: message.flags)))
             }
         case MessageType.newNeighbour, MessageType.deleteNeighbour:
             let removed = message.type == MessageType.deleteNeighbour
@@ -29,6 +32,9 @@ enum EventDecoder {
             if let rule = RuleConverter.rule(from: message) {
                 events.append(.rule(rule, removed: message.type == MessageType.deleteRule))
             }
+        case MessageType.newNexthop, MessageType.deleteNexthop:
+            // Any nexthop object change may have changed routes silently: resync (see the event).
+            events.append(.nexthopObjectsChanged)
         case MessageType.newNetconf:
             if let change = NetconfConverter.change(from: message) { events.append(.netconf(change)) }
         default:
