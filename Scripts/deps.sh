@@ -3,15 +3,29 @@
 # Swift toolchain already installed. Idempotent: silent when everything is there; otherwise (as
 # root) `apt-get update` and an install of only what is missing, then a check of the tools.
 #
-#   sudo bash Scripts/deps.sh
+#   sudo bash Scripts/deps.sh              # build, tests and benchmarks
+#   sudo bash Scripts/deps.sh --build-only # only what building podnetd needs (Scripts/install.sh on a node)
 #
 # The prometheus and node-exporter packages are installed for their tools (promtool, and an
 # exporter to benchmark against), not to run: their services are kept from starting during the
 # install, and the ones this script installed are stopped and disabled afterwards.
 set -euo pipefail
 
-readonly packages=(
+build_only=no
+case "${1:-}" in
+--build-only) build_only=yes ;;
+"") ;;
+*)
+	printf 'deps.sh: usage: deps.sh [--build-only]\n' >&2
+	exit 2
+	;;
+esac
+
+readonly build_packages=(
 	libnl-3-dev libnl-route-3-dev pkg-config # CNetlink builds against libnl-route-3.0 (pkg-config)
+)
+readonly all_packages=(
+	"${build_packages[@]}"
 	iproute2                                 # ip and bridge: test namespaces, runbooks
 	prometheus                               # promtool: alert rule checks and unit tests
 	prometheus-node-exporter                 # benchmarks: a reference exporter
@@ -20,6 +34,11 @@ readonly packages=(
 	procps util-linux                        # ps/pgrep, unshare/nsenter for the test bed
 	time                                     # GNU /usr/bin/time: peak RSS in the benchmarks
 )
+if [[ $build_only == yes ]]; then
+	readonly packages=("${build_packages[@]}")
+else
+	readonly packages=("${all_packages[@]}")
+fi
 # Package -> the daemon it ships, which must not be left running.
 declare -A service_binary=(
 	[prometheus]=/usr/bin/prometheus
@@ -98,7 +117,9 @@ stop_new_services() {
 check_tools() {
 	local missing_tools=() tool
 	# sbin too: a non-root PATH on Debian lacks it, and bridge lives there.
-	for tool in promtool systemd-analyze pkg-config ip bridge curl jq; do
+	local tools=(pkg-config)
+	[[ $build_only == yes ]] || tools+=(promtool systemd-analyze ip bridge curl jq)
+	for tool in "${tools[@]}"; do
 		PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool")
 	done
 	((${#missing_tools[@]} == 0)) || die "packages are installed but these tools are missing: ${missing_tools[*]}"

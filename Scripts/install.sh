@@ -137,7 +137,8 @@ fi
 # --- build -------------------------------------------------------------------------------------
 if [[ $skip_build == no ]]; then
 	if [[ $run_deps == yes ]]; then
-		bash "$repo/Scripts/deps.sh"
+		# A node needs libnl to build (and run) podnetd, not the test and benchmark tools.
+		bash "$repo/Scripts/deps.sh" --build-only
 	fi
 	command -v swift >/dev/null 2>&1 || die "swift not found on PATH (install the Swift toolchain)"
 	say "building podnetd (release, Swift runtime linked in: the node needs only libnl)"

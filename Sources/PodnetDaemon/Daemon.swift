@@ -86,6 +86,9 @@ public struct Daemon: Sendable {
                 if newSettings.listen != settings.listen, listenOverride == nil {
                     logger.warning("listen addresses changed in the config: they take effect on restart")
                 }
+                if newSettings.logLevel != settings.logLevel || newSettings.maxFindingSeries != settings.maxFindingSeries {
+                    logger.warning("logLevel and maxFindingSeries changes take effect on restart")
+                }
             })
         loop.run(initial: initial)
         servers.forEach { $0.stop() }

@@ -61,6 +61,10 @@ public struct WatchLoop: Sendable {
         var lastWatchdog = ContinuousClock.Instant.now - .seconds(3600)
         var announcedReady = false
         var returnMemoryAfterAnalysis = false
+        // Why the kernel state cannot be read, kept until a dump succeeds again: /healthz shows it.
+        var readProblem: String?
+        // Events only make sense on top of a dump: until the first one succeeds there is nothing to analyse.
+        var haveSnapshot = false
 
         while !control.shouldStop {
             let now = ContinuousClock.now
@@ -76,7 +80,8 @@ public struct WatchLoop: Sendable {
                 } catch {
                     logger.error("configuration reload failed, keeping the last good one: \(error)")
                 }
-                notifier.ready(status: "watching")
+                // READY=1 only once there is something to serve.
+                if announcedReady { notifier.ready(status: "watching") }
             }
 
             if stream == nil {
@@ -86,8 +91,10 @@ public struct WatchLoop: Sendable {
                     // Events from before this stream existed are lost: start from a dump.
                     nextResync = min(nextResync, now)
                 } catch {
-                    board.beat(problem: "cannot open the netlink event socket: \(error)")
-                    logger.error("cannot open the netlink event socket, retrying: \(error)")
+                    let problem = "cannot open the netlink event socket: \(error)"
+                    if problem != readProblem { logger.error("\(problem); retrying every second") }
+                    readProblem = problem
+                    board.beat(problem: problem)
                     sleep(for: .seconds(1))
                     continue
                 }
@@ -110,16 +117,17 @@ public struct WatchLoop: Sendable {
                         }
                     }
                     analysisDue = now
-                    board.beat()
+                    haveSnapshot = true
+                    if readProblem != nil { logger.notice("the network state is readable again") }
+                    readProblem = nil
+                    resyncReason = "periodic"
+                    nextResync = now + configuration.settings.resyncInterval
                 } catch {
-                    board.beat(problem: "cannot read the network state: \(error)")
-                    logger.error("cannot read the network state, retrying: \(error)")
+                    let problem = "cannot read the network state: \(error)"
+                    if problem != readProblem { logger.error("\(problem); retrying every second") }
+                    readProblem = problem
                     nextResync = now + .seconds(1)
-                    sleep(for: .milliseconds(200))
-                    continue
                 }
-                resyncReason = "periodic"
-                nextResync = now + configuration.settings.resyncInterval
             }
 
             // Sleep until the next deadline: no polling. Events, stop and reload wake the stream.
@@ -127,18 +135,20 @@ public struct WatchLoop: Sendable {
             if let analysisDue { deadlines.append(analysisDue) }
             if let interval = notifier.watchdogInterval { deadlines.append(lastWatchdog + interval) }
             let wakeAt = deadlines.min() ?? now
-            board.beat(nextBeatBy: wakeAt)
+            board.beat(nextBeatBy: wakeAt, problem: readProblem)
             let wait = max(.zero, wakeAt - ContinuousClock.now)
             do {
                 let events = try stream?.next(timeout: wait) ?? []
+                guard haveSnapshot else { continue }  // the dump that comes next includes them
                 if !events.isEmpty { updater.apply(events) }
                 if updater.needsResync {
                     if events.contains(.overrun) {
                         logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
                         resyncReason = "overrun"
                     } else {
-                        // A `default` devconf change the kernel copies to interfaces silently.
-                        logger.info("a change netlink cannot describe in full: re-reading the whole state")
+                        // A replaced route, a multipath change, a nexthop object, a `default` devconf
+                        // change: the kernel does not describe all it changed.
+                        logger.debug("a change netlink cannot describe in full: re-reading the whole state")
                         resyncReason = "implicit-change"
                     }
                     nextResync = .now

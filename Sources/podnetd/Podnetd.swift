@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 struct Podnetd: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,4 +23,25 @@ struct Podnetd: ParsableCommand {
         version: PodnetdVersion.current,
         subcommands: [CheckCommand.self, ServeCommand.self, DumpCommand.self, MaxPodsCommand.self]
     )
+
+    /// Exit statuses are API (`check` is a node-problem-detector plugin: 0 ok, 1 findings, 2 could not
+    /// check), so a usage error is 2 with one line on stderr, not ArgumentParser's 64 and a usage block.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            StandardStreams.error("\(message) (see podnetd --help)")
+            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
 }

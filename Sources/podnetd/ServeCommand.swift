@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PodnetConfig
 import PodnetDaemon
@@ -33,6 +36,9 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A closed stderr (journald restarted, a terminal gone) must not kill the daemon; systemd
+        // ignores SIGPIPE for services too. Sockets already send with MSG_NOSIGNAL.
+        signal(SIGPIPE, SIG_IGN)
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "podnetd")
         let override = listen.compactMap(ListenAddress.init).map { ListenEndpoint(host: $0.host.description, port: $0.port) }

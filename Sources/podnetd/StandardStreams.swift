@@ -4,7 +4,9 @@ import Glibc
 
 /// Writing to stdout/stderr without Foundation's buffering surprises.
 enum StandardStreams {
-    /// Writes all bytes to stdout; a closed pipe (`podnetd dump | head`) ends quietly.
+    /// Writes all bytes to stdout. A reader that went away (`podnetd dump | head`) ends the process
+    /// by SIGPIPE, as for any filter; any other failure (a full disk, a closed stdout) must not pass
+    /// for success: one line on stderr and exit status 2, so a truncated dump is never taken as whole.
     static func writeOut(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { writeOut($0) }
     }
@@ -16,7 +18,8 @@ enum StandardStreams {
             let written = write(STDOUT_FILENO, base + offset, raw.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                return
+                error("cannot write the output: \(String(cString: strerror(errno)))")
+                exit(2)
             }
             offset += written
         }

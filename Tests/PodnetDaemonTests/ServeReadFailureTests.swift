@@ -1,0 +1,55 @@
+import Foundation
+import PodnetTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `podnetd serve` when netlink dumps fail (a shim preloaded into the daemon makes libnl's `nl_send`
+/// fail): it must neither claim to be ready nor healthy on a snapshot it never read.
+@Suite("serve: netlink dumps failing", .timeLimit(.minutes(1)))
+struct ServeReadFailureTests {
+    /// Builds the preload shim with the system C compiler.
+    static func failingSendShim(in directory: TemporaryDirectory) throws -> String {
+        guard let compiler = resolveExecutable("cc") ?? resolveExecutable("gcc") else {
+            throw MissingRequirement("a C compiler (cc) is needed to build the failure shim: apt-get install gcc")
+        }
+        try directory.write("failsend.c", "int nl_send(void *socket, void *message) { (void)socket; (void)message; return -1; }\n")
+        let library = directory.file("failsend.so")
+        let build = try runProcess(compiler, ["-shared", "-fPIC", "-o", library, directory.file("failsend.c")])
+        guard build.exitCode == 0 else { throw ProcessFailure(result: build, reason: "cannot build the shim") }
+        return library
+    }
+
+    @Test("when the first dump fails: not ready, /healthz 503 naming the netlink problem, no READY=1, still running")
+    func firstDumpFails() throws {
+        try requireRootAndIPRoute2()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let shim = try Self.failingSendShim(in: directory)
+        let listener = try NotifySocket(path: directory.file("notify.sock"))
+        try withCalicoNode(CalicoNodeScenario()) { node in
+            let daemon = try ServedDaemon(
+                in: node.namespace, directory: directory, config: ServeConfig.text(),
+                environment: ["LD_PRELOAD": shim, "NOTIFY_SOCKET": listener.path])
+            defer { daemon.stop() }
+            // Serving starts before the first dump; give the loop a few retries, with events flowing.
+            Thread.sleep(forTimeInterval: 1.0)
+            try node.deleteBlackhole()
+            let messages = listener.receive(until: { _ in false }, timeout: .milliseconds(1500))
+
+            #expect(daemon.isRunning, "\(daemon.stderr)")
+            #expect(!messages.contains("READY=1"), "READY=1 without a snapshot: \(messages)")
+            let ready = try daemon.get("/readyz")
+            #expect(ready.status == 503, "\(ready)")
+            let health = try daemon.get("/healthz")
+            #expect(health.status == 503, "\(health)")
+            #expect(health.body.contains("cannot read the network state"), "\(health)")
+            #expect(try daemon.get("/status").status == 503)
+            // Logged once, not every second.
+            let logged = daemon.stderr.components(separatedBy: "cannot read the network state").count - 1
+            #expect(logged == 1, "logged \(logged) times:\n\(daemon.stderr)")
+        }
+    }
+}
