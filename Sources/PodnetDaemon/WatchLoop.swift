@@ -140,7 +140,10 @@ public struct WatchLoop: Sendable {
             do {
                 let events = try stream?.next(timeout: wait) ?? []
                 guard haveSnapshot else { continue }  // the dump that comes next includes them
-                if !events.isEmpty { updater.apply(events) }
+                if !events.isEmpty {
+                    updater.apply(events)
+                    metrics.countNetlinkEvents(events.count)
+                }
                 if updater.needsResync {
                     if events.contains(.overrun) {
                         logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
@@ -153,7 +156,6 @@ public struct WatchLoop: Sendable {
                     }
                     nextResync = .now
                 } else if !events.isEmpty {
-                    metrics.countNetlinkEvents(events.count)
                     analysisDue = min(analysisDue ?? .now + configuration.settings.debounce, .now + configuration.settings.debounce)
                 }
             } catch {
