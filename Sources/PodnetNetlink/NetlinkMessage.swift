@@ -32,6 +32,16 @@ struct NetlinkMessage {
     /// A byte of the payload (family headers are read field by field: they have no padding to trust).
     func payloadByte(_ offset: Int) -> UInt8 { payload[offset] }
 
+    /// The IPv4 or IPv6 family in the first byte of the family header (`rtmsg`, `fib_rule_hdr`, …);
+    /// nil for other families. Call after `hasFamilyHeader`.
+    var ipFamily: AddressFamily? {
+        switch payloadByte(0) {
+        case 2: .ipv4
+        case 10: .ipv6
+        default: nil
+        }
+    }
+
     func payload<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
         payload.loadUnaligned(fromByteOffset: offset, as: T.self)
     }

@@ -23,13 +23,7 @@ enum RouteConverter {
 
     /// The route in `message`, or nil for other families, cloned entries and malformed messages.
     static func route(from message: NetlinkMessage) -> Route? {
-        guard message.hasFamilyHeader(familyHeaderSize) else { return nil }
-        let family: AddressFamily
-        switch message.payloadByte(0) {
-        case 2: family = .ipv4
-        case 10: family = .ipv6
-        default: return nil
-        }
+        guard message.hasFamilyHeader(familyHeaderSize), let family = message.ipFamily else { return nil }
         let flags = message.payload(UInt32.self, at: 8)
         guard flags & clonedFlag == 0 else { return nil }
         let destinationLength = Int(message.payloadByte(1))

@@ -30,13 +30,7 @@ enum RuleConverter {
 
     /// The IPv4 or IPv6 rule in `message`; nil for other families (128/129: multicast routing rules).
     static func rule(from message: NetlinkMessage) -> Rule? {
-        guard message.hasFamilyHeader(familyHeaderSize) else { return nil }
-        let family: AddressFamily
-        switch message.payloadByte(0) {
-        case 2: family = .ipv4
-        case 10: family = .ipv6
-        default: return nil
-        }
+        guard message.hasFamilyHeader(familyHeaderSize), let family = message.ipFamily else { return nil }
         let destinationLength = Int(message.payloadByte(1))
         let sourceLength = Int(message.payloadByte(2))
         var rule = Rule(
