@@ -35,6 +35,9 @@ public struct WatchLoop: Sendable {
     /// Called after each reload with the new settings (the bearer token may change).
     public let onReload: @Sendable (DaemonSettings) -> Void
 
+    /// How long the loop must have nothing due before it returns freed memory.
+    static let quietBeforeTrim: Duration = .milliseconds(500)
+
     public init(
         board: StatusBoard, metrics: DaemonMetrics, control: LoopControl, notifier: SystemdNotifier, logger: Logger,
         version: String, loader: ConfigurationLoader, onReload: @escaping @Sendable (DaemonSettings) -> Void
@@ -60,11 +63,11 @@ public struct WatchLoop: Sendable {
         var analysisDue: ContinuousClock.Instant?
         var lastWatchdog = ContinuousClock.Instant.now - .seconds(3600)
         var announcedReady = false
-        var returnMemoryAfterAnalysis = false
         // Why the kernel state cannot be read, kept until a dump succeeds again: /healthz shows it.
         var readProblem: String?
         // Events only make sense on top of a dump: until the first one succeeds there is nothing to analyse.
         var haveSnapshot = false
+        var trimPending = false
 
         while !control.shouldStop {
             let now = ContinuousClock.now
@@ -104,7 +107,6 @@ public struct WatchLoop: Sendable {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
                     updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
-                    returnMemoryAfterAnalysis = true
                     metrics.countResync(reason: resyncReason)
                     state.lastResync = (Date(), resyncReason)
                     if resyncReason == "periodic" {
@@ -136,9 +138,18 @@ public struct WatchLoop: Sendable {
             if let interval = notifier.watchdogInterval { deadlines.append(lastWatchdog + interval) }
             let wakeAt = deadlines.min() ?? now
             board.beat(nextBeatBy: wakeAt, problem: readProblem)
-            let wait = max(.zero, wakeAt - ContinuousClock.now)
+            var wait = max(.zero, wakeAt - ContinuousClock.now)
+            // The snapshot handed to the analysis (and after a resync the dump and the replaced
+            // updater) were transient: their pages go back to the kernel once things are quiet for a
+            // moment, since the trim takes ~10 ms on a 100k-route heap and must not delay an event.
+            let trimIfQuiet = trimPending && wait > Self.quietBeforeTrim
+            if trimIfQuiet { wait = Self.quietBeforeTrim }
             do {
                 let events = try stream?.next(timeout: wait) ?? []
+                if trimIfQuiet, events.isEmpty, ContinuousClock.now - now >= Self.quietBeforeTrim {
+                    MemoryTrim.returnFreedMemory()
+                    trimPending = false
+                }
                 guard haveSnapshot else { continue }  // the dump that comes next includes them
                 if !events.isEmpty {
                     updater.apply(events)
@@ -169,12 +180,7 @@ public struct WatchLoop: Sendable {
             if let due = analysisDue, ContinuousClock.now >= due {
                 let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
                 analysisDue = nextDue
-                if returnMemoryAfterAnalysis {
-                    // A resync's dump and the replaced updater were transient: hand their pages back
-                    // instead of keeping the peak resident until the next resync.
-                    MemoryTrim.returnFreedMemory()
-                    returnMemoryAfterAnalysis = false
-                }
+                trimPending = true
                 if !announcedReady {
                     notifier.ready(status: "watching")
                     announcedReady = true
