@@ -39,12 +39,6 @@ public struct NetlinkSnapshotReader: Sendable {
 
     static let interruptedDumpCounter = Atomic<Int>(0)
 
-    /// Links only, ordered by index.
-    public func links() throws(NetlinkError) -> [Link] { try Dumper().links() }
-
-    /// Routes of every table, IPv4 then IPv6, in kernel order (for a route-only resync).
-    public func routes() throws(NetlinkError) -> [Route] { try Dumper().routes() }
-
     /// The `all`/`default` settings from the netconf dumps.
     static func hostSettings(_ netconf: [NetconfChange]) -> HostSettings {
         var host = HostSettings()

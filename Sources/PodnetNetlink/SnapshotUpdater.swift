@@ -274,16 +274,9 @@ public struct SnapshotUpdater: Sendable {
     }
 }
 
-extension SnapshotUpdater {
-    /// `snapshot` with `events` applied. Convenient, but it rebuilds the lookup tables on every call
-    /// (O(routes)); a long-lived `SnapshotUpdater` does not.
-    public static func apply(_ events: some Sequence<NetlinkEvent>, to snapshot: NodeSnapshot) -> NodeSnapshot {
-        snapshot.applying(events)
-    }
-}
-
 extension NodeSnapshot {
-    /// This snapshot with `events` applied (see `SnapshotUpdater`).
+    /// This snapshot with `events` applied. Convenient, but it rebuilds the lookup tables on every
+    /// call (O(routes)); a long-lived `SnapshotUpdater` does not.
     public func applying(_ events: some Sequence<NetlinkEvent>) -> NodeSnapshot {
         var updater = SnapshotUpdater(self)
         updater.apply(events)
