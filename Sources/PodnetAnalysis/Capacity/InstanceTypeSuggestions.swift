@@ -23,7 +23,7 @@ extension ENILimitsTable {
             guard let limits = limits[type] else { continue }
             let prefixed = type.hasPrefix(query)
             let sameFamily = limits.family == family
-            let distance = Self.editDistance(queryBytes, Array(type.utf8))
+            let distance = EditDistance.between(queryBytes, Array(type.utf8))
             guard prefixed || sameFamily || distance <= maxDistance else { continue }
             candidates.append(
                 Candidate(
@@ -36,22 +36,5 @@ extension ENILimitsTable {
             return ($0.distance, $0.otherFamily, $0.name) < ($1.distance, $1.otherFamily, $1.name)
         }
         return candidates.prefix(limit).map(\.name)
-    }
-
-    /// The Levenshtein distance: single-byte insertions, deletions and substitutions.
-    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }
