@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PodnetAnalysis
 import PodnetConfig
@@ -35,7 +36,7 @@ public struct ConfigurationLoader: Sendable {
             } catch {
                 throw ConfigError(kind: .unreadable, file: file, key: "auth.bearerTokenFile", message: "cannot read \(tokenFile): \(error)")
             }
-            guard let trimmed = text?.trimmingWhitespace(), !trimmed.isEmpty else {
+            guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
                 throw ConfigError(kind: .invalidValue, file: file, key: "auth.bearerTokenFile", message: "\(tokenFile) is missing or empty")
             }
             token = trimmed
@@ -45,15 +46,5 @@ public struct ConfigurationLoader: Sendable {
             resyncInterval: .seconds(config.resyncInterval), grace: .seconds(config.graceSeconds),
             debounce: .milliseconds(config.debounceMilliseconds), maxFindingSeries: config.maxFindingSeries,
             bearerToken: token, logLevel: Logger.Level(rawValue: config.logLevel.rawValue) ?? .info)
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(scalars[first...last])
     }
 }
