@@ -1,5 +1,6 @@
 import Foundation
 import PodnetAnalysis
+import PodnetModel
 
 /// A finding with the times the daemon first and last saw it.
 public struct TrackedFinding: Sendable, Hashable, Encodable {
@@ -13,8 +14,8 @@ public struct TrackedFinding: Sendable, Hashable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         try finding.encode(to: encoder)
         var container = encoder.container(keyedBy: ExtraKeys.self)
-        try container.encode(RFC3339.format(firstSeen), forKey: .firstSeen)
-        try container.encode(RFC3339.format(lastSeen), forKey: .lastSeen)
+        try container.encode(RFC3339.format(secondsSince1970: Int(firstSeen.timeIntervalSince1970)), forKey: .firstSeen)
+        try container.encode(RFC3339.format(secondsSince1970: Int(lastSeen.timeIntervalSince1970)), forKey: .lastSeen)
     }
 }
 

@@ -201,7 +201,9 @@ public struct WatchLoop: Sendable {
     private func analyse(_ snapshot: NodeSnapshot, configuration: LoadedConfiguration, state: inout LoopState) -> ContinuousClock.Instant? {
         let started = ContinuousClock.now
         let wallNow = Date()
-        let report = Analyzer.analyze(snapshot: snapshot, expectations: configuration.expectations, checkedAt: RFC3339.format(wallNow))
+        let report = Analyzer.analyze(
+            snapshot: snapshot, expectations: configuration.expectations,
+            checkedAt: RFC3339.format(secondsSince1970: Int(wallNow.timeIntervalSince1970)))
         let duration = ContinuousClock.now - started
         let update = state.tracker.observe(report.findings, grace: configuration.settings.grace, now: wallNow)
         for finding in update.appeared {
@@ -216,8 +218,9 @@ public struct WatchLoop: Sendable {
                 metadata: ["check": "\(finding.check)", "object": "\(finding.object)"])
         }
         let daemonState = DaemonStateReport(
-            version: version, startedAt: RFC3339.format(state.startedAt),
-            lastResync: state.lastResync.map { RFC3339.format($0.at) }, lastResyncReason: state.lastResync?.reason,
+            version: version, startedAt: RFC3339.format(secondsSince1970: Int(state.startedAt.timeIntervalSince1970)),
+            lastResync: state.lastResync.map { RFC3339.format(secondsSince1970: Int($0.at.timeIntervalSince1970)) },
+            lastResyncReason: state.lastResync?.reason,
             graceSeconds: Double(configuration.settings.grace.components.seconds), pendingFindings: update.pending,
             analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count)
         let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)

@@ -28,7 +28,7 @@ public struct NetlinkSnapshotReader: Sendable {
         let (neighbours, fdb) = try dumper.neighboursAndFDB()
         let rules = try dumper.rules()
         return NodeSnapshot(
-            hostname: NetlinkSnapshotReader.hostname(), capturedAt: NetlinkSnapshotReader.rfc3339Now(),
+            hostname: NetlinkSnapshotReader.hostname(), capturedAt: RFC3339.now(),
             host: NetlinkSnapshotReader.hostSettings(netconf), links: links, addresses: addresses,
             routes: routes, neighbours: neighbours, fdb: fdb, rules: rules)
     }
@@ -51,19 +51,6 @@ public struct NetlinkSnapshotReader: Sendable {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// The current time as RFC 3339 UTC with seconds (`2025-01-31T12:00:00Z`).
-    static func rfc3339Now() -> String {
-        var now = time(nil)
-        var parts = tm()
-        guard gmtime_r(&now, &parts) != nil else { return "" }
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
     }
 }
 

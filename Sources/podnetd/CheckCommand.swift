@@ -50,7 +50,7 @@ struct CheckCommand: ParsableCommand {
         let readStarted = clock.now
         let nodeSnapshot = try readSnapshot()
         let analysisStarted = clock.now
-        let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: Date().formatted(.iso8601))
+        let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: RFC3339.now())
         if timing {
             let read = analysisStarted - readStarted
             let analysis = clock.now - analysisStarted

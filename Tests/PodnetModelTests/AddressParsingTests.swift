@@ -28,3 +28,13 @@ struct AddressParsingTests {
         #expect(rule.ipSyntax() == "20: from all fwmark 0x0/0x100000 ipproto tcp dport 80 lookup 100")
     }
 }
+
+@Suite("timestamps")
+struct RFC3339Tests {
+    @Test("UTC with seconds and a Z, zero-padded")
+    func format() {
+        #expect(RFC3339.format(secondsSince1970: 0) == "1970-01-01T00:00:00Z")
+        #expect(RFC3339.format(secondsSince1970: 1_795_000_000) == "2026-11-18T11:06:40Z")
+        #expect(RFC3339.now().count == 20)
+    }
+}
