@@ -23,15 +23,16 @@ struct CheckRun {
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try PodnetdBinary.locate().run(
             ["check", "--config", file.path, "--format", format] + extraArguments, in: namespace, timeout: .seconds(30))
-        var findings: [Finding] = []
-        if format == "json", result.exitCode != 2 {
-            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-            let list = object?["findings"] as? [[String: Any]] ?? []
-            findings = list.map {
-                Finding(check: $0["check"] as? String ?? "", severity: $0["severity"] as? String ?? "", object: $0["object"] as? String ?? "")
-            }
-        }
+        let findings = format == "json" && result.exitCode != 2 ? try Self.findings(inReport: result.stdout) : []
         return CheckRun(exitCode: result.exitCode, findings: findings, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    /// The findings of a `check --format json` report.
+    static func findings(inReport json: String) throws -> [Finding] {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        return (object?["findings"] as? [[String: Any]] ?? []).map {
+            Finding(check: $0["check"] as? String ?? "", severity: $0["severity"] as? String ?? "", object: $0["object"] as? String ?? "")
+        }
     }
 
     /// Findings at warning or critical.

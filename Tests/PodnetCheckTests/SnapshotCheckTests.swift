@@ -28,10 +28,7 @@ struct SnapshotCheckTests {
         // The namespaces are gone: only the file is left.
         let offline = try binary.run(["check", "--config", configFile.path, "--snapshot", dumpFile.path, "--format", "json"])
         #expect(offline.exitCode == 1, "\(offline.stderr)")
-        let document = try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any]
-        let findings = (document?["findings"] as? [[String: Any]] ?? []).map {
-            CheckRun.Finding(check: $0["check"] as? String ?? "", severity: $0["severity"] as? String ?? "", object: $0["object"] as? String ?? "")
-        }
+        let findings = try CheckRun.findings(inReport: offline.stdout)
         #expect(live.has("vxlan-route-missing", object: "192.168.35.0/26"), "\(live.findings)")
         #expect(live.has("block-blackhole-missing", object: "192.168.231.0/26"), "\(live.findings)")
         #expect(Set(findings) == Set(live.findings), "offline \(findings) vs live \(live.findings)")
