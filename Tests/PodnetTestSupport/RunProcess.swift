@@ -61,32 +61,11 @@ public func runProcess(
     let stderrPipe = try ClosingPipe()
     let stdinPipe = try ClosingPipe()
 
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, stdinPipe.reader, 0)
-    posix_spawn_file_actions_adddup2(&actions, stdoutPipe.writer, 1)
-    posix_spawn_file_actions_adddup2(&actions, stderrPipe.writer, 2)
-    if let closeFrom = spawnCloseFrom { _ = closeFrom(&actions, 3) }
-
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var defaultSignals = sigset_t()
-    sigemptyset(&defaultSignals)
-    sigaddset(&defaultSignals, SIGPIPE)
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-    let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
     var pid: pid_t = 0
-    let spawned = withCStrings([path] + arguments) { argv in
-        withCStrings(environmentLines) { envp in
-            posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        }
+    let spawned = spawn(path: path, arguments: arguments, environment: environment, pid: &pid) { actions in
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe.reader, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe.writer, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe.writer, 2)
     }
     stdinPipe.closeReader()
     stdoutPipe.closeWriter()
@@ -204,6 +183,62 @@ private final class ClosingPipe {
     func closeWriter() {
         if writer >= 0 { close(writer) }
         writer = -1
+    }
+}
+
+/// Starts `executable` in the background with stdin from /dev/null and stdout and stderr appended to
+/// nothing but the two files given (created or truncated); the caller waits for or kills the returned pid.
+public func spawnInBackground(
+    _ executable: String, _ arguments: [String], stdoutFile: String, stderrFile: String,
+    environment: [String: String]? = nil
+) throws -> pid_t {
+    guard let path = resolveExecutable(executable) else {
+        throw ProcessFailure(result: nil, reason: "\(executable): not found in PATH, /usr/sbin or /sbin")
+    }
+    var pid: pid_t = 0
+    let spawned = spawn(path: path, arguments: arguments, environment: environment, pid: &pid) { actions in
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    }
+    guard spawned == 0 else {
+        throw ProcessFailure(
+            result: nil,
+            reason: "\(([path] + arguments).joined(separator: " ")): cannot start: \(String(cString: strerror(spawned)))")
+    }
+    return pid
+}
+
+/// posix_spawn with the three standard descriptors as `standardDescriptors` sets them and no other
+/// descriptor inherited, the signals a test runner may have changed back to their defaults and none
+/// blocked. Returns posix_spawn's error (0 on success).
+private func spawn(
+    path: String, arguments: [String], environment: [String: String]?, pid: inout pid_t,
+    standardDescriptors: (inout posix_spawn_file_actions_t) -> Void
+) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    standardDescriptors(&actions)
+    if let closeFrom = spawnCloseFrom { _ = closeFrom(&actions, 3) }
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaultSignals = sigset_t()
+    sigemptyset(&defaultSignals)
+    for signal in [SIGPIPE, SIGHUP, SIGTERM, SIGINT] { sigaddset(&defaultSignals, signal) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+    let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+    return withCStrings([path] + arguments) { argv in
+        withCStrings(environmentLines) { envp in
+            posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        }
     }
 }
 

@@ -35,63 +35,23 @@ final class ServedDaemon: Sendable {
         self.port = port
         try directory.write(Self.configName, config)
         let binary = try PodnetdBinary.locate().path
-        guard let ip = resolveExecutable("ip") else {
+        guard resolveExecutable("ip") != nil else {
             throw MissingRequirement("`ip` is not installed: run Scripts/deps.sh")
         }
-        pid = try Self.spawn(
-            [ip, "netns", "exec", namespace.name, binary, "serve", "--config", directory.file(Self.configName)],
-            stdout: directory.file("stdout"), stderr: directory.file("stderr"), environment: environment)
+        // Not under the test runner's systemd, if any: no sd_notify from the child unless asked.
+        let inherited = ProcessInfo.processInfo.environment.filter {
+            !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"].contains($0.key)
+        }
+        pid = try spawnInBackground(
+            "ip", ["netns", "exec", namespace.name, binary, "serve", "--config", directory.file(Self.configName)],
+            stdoutFile: directory.file("stdout"), stderrFile: directory.file("stderr"),
+            environment: inherited.merging(environment) { _, given in given })
     }
 
     deinit { stop() }
 
     /// What the daemon has logged so far.
     var stderr: String { directory.read("stderr") }
-
-    /// Starts `arguments` with stdin from /dev/null and the two outputs into files, no descriptor
-    /// of ours inherited, default signal dispositions and no signal blocked.
-    private static func spawn(
-        _ arguments: [String], stdout: String, stderr: String, environment extra: [String: String]
-    ) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if let closeFrom = closeDescriptorsFrom { _ = closeFrom(&actions, 3) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGHUP, SIGTERM, SIGINT] { sigaddset(&defaults, signal) }
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        // Not under the test runner's systemd, if any: no sd_notify from the child.
-        let environment = ProcessInfo.processInfo.environment
-            .filter {
-                !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"].contains($0.key)
-            }
-            .merging(extra) { _, given in given }
-            .map { "\($0.key)=\($0.value)" }
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let error = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard error == 0 else {
-            throw ProcessFailure(
-                result: nil,
-                reason: "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(error)))")
-        }
-        return pid
-    }
 
     // MARK: - Life and death
 
@@ -256,13 +216,3 @@ struct StatusSnapshot: CustomStringConvertible {
 
     var description: String { "findings: \(findings), daemon: \(daemon)" }
 }
-
-/// glibc's posix_spawn_file_actions_addclosefrom_np, looked up at run time (a GNU declaration the
-/// Glibc module does not export).
-private let closeDescriptorsFrom:
-    (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map {
-            unsafeBitCast(
-                $0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
-        }
-    }()
