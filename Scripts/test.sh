@@ -13,7 +13,7 @@ status=0
 swift test "$@" 2>&1 | tee "$log" || status=$?
 # The suite is Swift Testing only (XCTest reports "Executed 0 tests"): close on its per-test counts.
 passed=$(grep '^✔ Test ' "$log" | grep -vc '^✔ Test run ' || true)
-failed=$(grep -cE '^✘ Test .* failed' "$log" || true)
+failed=$(grep -E '^✘ Test .* failed' "$log" | grep -vc '^✘ Test run ' || true)
 echo "tests: ${passed} passed, ${failed} failed"
 if [[ $status -eq 0 && $failed -ne 0 ]]; then status=1; fi
 if [[ $status -eq 0 && $passed -eq 0 ]]; then
