@@ -181,45 +181,35 @@ struct KubeletCommandLine {
     /// `kubelet.service.d/*.conf` of every unit directory, a name in an earlier directory masking the
     /// same name in later ones, in file-name order.
     private func dropIns() throws(Problem) -> [String] {
-        var byName: [String: String] = [:]
-        for directory in unitDirectories {
-            let dropInDirectory = directory + "/" + Self.unitName + ".d"
-            let names: [String]?
-            do {
-                names = try files.listDirectory(atPath: dropInDirectory)
-            } catch {
-                throw Problem(message: "kubelet's drop-in directory \(dropInDirectory) cannot be listed (\(error))")
-            }
-            for name in names ?? [] where name.hasSuffix(".conf") && byName[name] == nil {
-                byName[name] = dropInDirectory + "/" + name
-            }
-        }
-        return byName.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { byName[$0] }
+        try confFiles(in: unitDirectories.map { $0 + "/" + Self.unitName + ".d" }, what: "kubelet's drop-in directory")
     }
 
     /// systemd's manager configuration files in the order they apply (main file, then drop-ins by name).
     private func managerConfigs() throws(Problem) -> [(String, String)] {
         var result: [(String, String)] = []
-        for path in managerConfigPaths {
+        let paths = managerConfigPaths + (try confFiles(in: managerConfigDirectories, what: "systemd's configuration directory"))
+        for path in paths {
             if let text = try read(path, what: "systemd's configuration") { result.append((path, text)) }
         }
+        return result
+    }
+
+    /// The `*.conf` files of `directories` (in precedence order) as systemd applies drop-ins: a name
+    /// in an earlier directory masks the same name in later ones; sorted by name (byte order).
+    private func confFiles(in directories: [String], what: String) throws(Problem) -> [String] {
         var byName: [String: String] = [:]
-        for directory in managerConfigDirectories {
+        for directory in directories {
             let names: [String]?
             do {
                 names = try files.listDirectory(atPath: directory)
             } catch {
-                throw Problem(message: "systemd's configuration directory \(directory) cannot be listed (\(error))")
+                throw Problem(message: "\(what) \(directory) cannot be listed (\(error))")
             }
             for name in names ?? [] where name.hasSuffix(".conf") && byName[name] == nil {
                 byName[name] = directory + "/" + name
             }
         }
-        for name in byName.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            guard let path = byName[name], let text = try read(path, what: "systemd's configuration") else { continue }
-            result.append((path, text))
-        }
-        return result
+        return byName.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { byName[$0] }
     }
 
     // MARK: - Parsing

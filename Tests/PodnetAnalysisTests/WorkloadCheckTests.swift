@@ -27,12 +27,7 @@ struct WorkloadCheckTests {
     func administrativelyDownVethWithoutRoute() throws {
         var snapshot = try F.calico()
         expectNoFinding(F.analyze(snapshot, F.calicoExpectations), .workloadInterfaceDown)
-        // What `ip link set cali3a1b2c4d5e6 down` leaves: the kernel deletes the route with the link.
-        snapshot.removeRoutes(to: "192.168.231.4/32")
-        snapshot.modifyLink("cali3a1b2c4d5e6") {
-            $0.flags.remove([.up, .lowerUp])
-            $0.operState = .down
-        }
+        snapshot.setAdministrativelyDown("cali3a1b2c4d5e6", routeTo: "192.168.231.4/32")
         let report = F.analyze(snapshot, F.calicoExpectations)
         expectFindings(report, .workloadInterfaceDown, severity: .critical, objects: ["cali3a1b2c4d5e6"])
         // Down, it is not also reported as an up veth without its route.
@@ -46,11 +41,7 @@ struct WorkloadCheckTests {
     @Test("workload-interface-down: an eni veth set down says the VPC CNI does not restore the route")
     func administrativelyDownENIVeth() throws {
         var snapshot = try F.vpcCNI()
-        snapshot.removeRoutes(to: "192.168.70.12/32")
-        snapshot.modifyLink("eni1a2b3c4d5e6") {
-            $0.flags.remove([.up, .lowerUp])
-            $0.operState = .down
-        }
+        snapshot.setAdministrativelyDown("eni1a2b3c4d5e6", routeTo: "192.168.70.12/32")
         let report = F.analyze(snapshot, F.vpcCNIExpectations)
         expectFindings(report, .workloadInterfaceDown, severity: .critical, objects: ["eni1a2b3c4d5e6"])
         let finding = try #require(report.findings(.workloadInterfaceDown).first)
@@ -93,5 +84,16 @@ struct WorkloadCheckTests {
         expectFindings(
             F.analyze(try F.vpcCNI(), expectations), .workloadIPOutsidePool, severity: .warning,
             objects: ["192.168.81.45"])
+    }
+}
+
+extension NodeSnapshot {
+    /// What `ip link set NAME down` leaves: the link down, and its route deleted by the kernel with it.
+    mutating func setAdministrativelyDown(_ name: String, routeTo destination: String) {
+        removeRoutes(to: destination)
+        modifyLink(name) {
+            $0.flags.remove([.up, .lowerUp])
+            $0.operState = .down
+        }
     }
 }

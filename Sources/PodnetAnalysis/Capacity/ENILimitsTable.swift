@@ -58,27 +58,14 @@ public struct ENILimitsTable: Sendable, Equatable {
     /// and, when given, the vCPU tsv (`instance_type`, `default_vcpus`), whose counts become each
     /// row's `defaultVCPUs`. A vCPU row for a type the ENI table lacks is malformed.
     public init(parsing text: String, vCPUs vCPUText: String? = nil) {
-        var source: String?
+        let tsv = TSVText(text)
         var limits: [String: InstanceENILimits] = [:]
         var malformed: [MalformedLine] = []
         var columnIndex: [String: Int]?
         var headerSeen = false
 
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for (offset, rawLine) in lines.enumerated() {
-            let line = String(rawLine)
-            let lineNumber = offset + 1
-            if line.allSatisfy(\.isWhitespace) { continue }
-            if line.hasPrefix("#") {
-                let sourcePrefix = "# source:"
-                if source == nil, line.hasPrefix(sourcePrefix) {
-                    source = Self.trim(line.dropFirst(sourcePrefix.count))
-                }
-                continue
-            }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map {
-                Self.trim($0)
-            }
+        for row in tsv.rows {
+            let (line, lineNumber, fields) = (row.text, row.lineNumber, row.fields)
             guard headerSeen else {
                 headerSeen = true
                 let missing = Self.columns.filter { !fields.contains($0) }
@@ -125,7 +112,7 @@ public struct ENILimitsTable: Sendable, Equatable {
                 limits[type] = limits[type]?.withDefaultVCPUs(count)
             }
         }
-        self.source = source
+        self.source = tsv.source
         self.vCPUSource = vCPUSource
         self.limits = limits
         self.instanceTypes = limits.keys.sorted()
@@ -137,21 +124,13 @@ public struct ENILimitsTable: Sendable, Equatable {
     private static func parseVCPUs(
         _ text: String, knownTypes: [String: InstanceENILimits]
     ) -> (source: String?, counts: [String: Int], malformed: [MalformedLine]) {
-        var source: String?
+        let tsv = TSVText(text)
+        let source = tsv.source
         var counts: [String: Int] = [:]
         var malformed: [MalformedLine] = []
         var headerSeen = false
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for (offset, rawLine) in lines.enumerated() {
-            let line = String(rawLine)
-            let lineNumber = offset + 1
-            if line.allSatisfy(\.isWhitespace) { continue }
-            if line.hasPrefix("#") {
-                let sourcePrefix = "# source:"
-                if source == nil, line.hasPrefix(sourcePrefix) { source = trim(line.dropFirst(sourcePrefix.count)) }
-                continue
-            }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { trim($0) }
+        for row in tsv.rows {
+            let (line, lineNumber, fields) = (row.text, row.lineNumber, row.fields)
             guard headerSeen else {
                 headerSeen = true
                 if fields != vCPUColumns {
@@ -273,13 +252,7 @@ public struct ENILimitsTable: Sendable, Equatable {
 
     /// An instance type name as the table spells it: trimmed and lower-cased.
     static func normalize(_ name: String) -> String {
-        trim(Substring(name)).lowercased()
+        TSVText.trim(name).lowercased()
     }
 
-    private static func trim<S: StringProtocol>(_ text: S) -> String {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-            let last = text.lastIndex(where: { !$0.isWhitespace })
-        else { return "" }
-        return String(text[first...last])
-    }
 }

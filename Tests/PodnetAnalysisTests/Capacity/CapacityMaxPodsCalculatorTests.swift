@@ -8,17 +8,9 @@ struct CapacityMaxPodsCalculatorTests {
 
     @Test("every row of AWS's eni-max-pods.txt equals the uncapped secondary-IP result")
     func officialListMatches() throws {
-        let text = try RepositoryCapacityData.text("eni-max-pods.txt")
-        var rows = 0
+        let rows = try RepositoryCapacityData.officialMaxPods()
         var mismatches: [String] = []
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 2, let expected = Int(fields[1]) else {
-                mismatches.append("unreadable line: \(line)")
-                continue
-            }
-            rows += 1
-            let type = String(fields[0])
+        for (type, expected) in rows {
             do {
                 let result = try calculator.calculate(instanceType: type, vCPUs: 1, showMaxAllowed: true)
                 let capacity = try calculator.ipCapacity(instanceType: type)
@@ -29,24 +21,16 @@ struct CapacityMaxPodsCalculatorTests {
                 mismatches.append("\(type): \(error)")
             }
         }
-        #expect(rows == 1391)
+        #expect(rows.count == 1391)
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
     }
 
     @Test("every row of eni-max-pods.txt, capped by the type's own vCPUs, is min(row, 110 or 250)")
     func officialListCappedByOwnVCPUs() throws {
-        let text = try RepositoryCapacityData.text("eni-max-pods.txt")
-        var rows = 0
+        let rows = try RepositoryCapacityData.officialMaxPods()
         var withoutVCPUs: [String] = []
         var mismatches: [String] = []
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 2, let official = Int(fields[1]) else {
-                mismatches.append("unreadable line: \(line)")
-                continue
-            }
-            rows += 1
-            let type = String(fields[0])
+        for (type, official) in rows {
             guard let vCPUs = calculator.table[type]?.defaultVCPUs else {
                 withoutVCPUs.append(type)
                 #expect(throws: MaxPodsError.unknownVCPUs(type)) { try calculator.calculate(instanceType: type, vCPUs: nil) }
@@ -62,7 +46,7 @@ struct CapacityMaxPodsCalculatorTests {
                 mismatches.append("\(type): \(error)")
             }
         }
-        #expect(rows == 1391)
+        #expect(rows.count == 1391)
         #expect(withoutVCPUs.count == 21, "\(withoutVCPUs)")
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
     }

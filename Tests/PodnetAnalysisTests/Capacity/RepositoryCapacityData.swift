@@ -26,4 +26,19 @@ enum RepositoryCapacityData {
         }
         return try String(contentsOfFile: path, encoding: .utf8)
     }
+
+    /// A line of eni-max-pods.txt that is not `TYPE COUNT`.
+    struct Unreadable: Error, CustomStringConvertible {
+        let line: String
+        var description: String { "unreadable line of eni-max-pods.txt: \(line)" }
+    }
+
+    /// AWS's official max pods per instance type (`eni-max-pods.txt`), in file order.
+    static func officialMaxPods() throws -> [(type: String, maxPods: Int)] {
+        try text("eni-max-pods.txt").split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let maxPods = Int(fields[1]) else { throw Unreadable(line: String(line)) }
+            return (String(fields[0]), maxPods)
+        }
+    }
 }
