@@ -105,6 +105,17 @@ struct ConfigKubeletFlagTests {
         #expect(maxPods.source == "kubelet config \(node.path(Self.al2Config))")
     }
 
+    @Test("EKS AL2: an unreadable kubelet drop-in makes maxPods unconfirmed, naming the drop-in")
+    func al2UnreadableDropIn() throws {
+        let node = try al2Node(extraArgs: nil)
+        defer { node.remove() }
+        try node.makeUnreadable("/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf")
+        let maxPods = try node.maxPods(kubeletConfig: Self.al2Config)
+        #expect(maxPods.value == 29)
+        #expect(maxPods.mayBeOverridden)
+        #expect(maxPods.source.contains("kubelet drop-in \(node.path("/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf")) cannot be read"), "\(maxPods.source)")
+    }
+
     /// AL2023: kubelet.service (templates/al2023/runtime/rootfs/etc/systemd/system/kubelet.service)
     /// and nodeadm's environment file: its own flags, then NodeConfig's spec.kubelet.flags.
     func al2023Node(environment: String?) throws -> Node {
