@@ -12,7 +12,9 @@ extension ExpectationsResolver {
     /// so in its source. Nothing is read from this machine — not its DMI, vCPUs or kubelet — since
     /// the dump may come from another node; a dump without facts leaves the rest unknown.
     public func expectations(_ config: PodnetConfig, snapshotFacts: NodeFacts?) -> Expectations {
-        var facts = snapshotFacts ?? NodeFacts(instanceTypeSource: Self.noNodeFactsInDump, maxPodsSource: Self.noNodeFactsInDump)
+        var facts =
+            snapshotFacts
+            ?? NodeFacts(instanceTypeSource: Self.noNodeFactsInDump, maxPodsSource: Self.noNodeFactsInDump)
         if case .fixed(let value) = config.maxPods {
             let recorded = snapshotFacts?.maxPods.map { "; the dump recorded \($0) (\(facts.maxPodsSource))" } ?? ""
             facts.maxPods = value
@@ -20,7 +22,8 @@ extension ExpectationsResolver {
             facts.maxPodsMayBeOverridden = false
         }
         if case .named(let name) = config.instanceType {
-            let recorded = snapshotFacts?.instanceType.map { "; the dump recorded \($0) (\(facts.instanceTypeSource))" } ?? ""
+            let recorded =
+                snapshotFacts?.instanceType.map { "; the dump recorded \($0) (\(facts.instanceTypeSource))" } ?? ""
             facts.instanceType = table.lookup(name)?.instanceType ?? name
             facts.instanceTypeSource = "config" + recorded
         }

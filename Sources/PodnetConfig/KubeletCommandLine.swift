@@ -19,11 +19,16 @@
 struct KubeletCommandLine {
     /// Unit directories in systemd's order of precedence (the first holding `kubelet.service` wins;
     /// a drop-in in an earlier directory masks one of the same name in a later one).
-    static let defaultUnitDirectories = ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"]
+    static let defaultUnitDirectories = [
+        "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+    ]
     /// systemd's manager configuration, whose `DefaultEnvironment=` every unit inherits.
     static let defaultManagerConfigPaths = ["/etc/systemd/system.conf"]
     /// Drop-in directories of the manager configuration (nodeadm writes `environment.conf` here).
-    static let defaultManagerConfigDirectories = ["/etc/systemd/system.conf.d", "/run/systemd/system.conf.d", "/usr/lib/systemd/system.conf.d"]
+    static let defaultManagerConfigDirectories = [
+        "/etc/systemd/system.conf.d", "/run/systemd/system.conf.d", "/usr/lib/systemd/system.conf.d",
+    ]
     static let unitName = "kubelet.service"
     static let flag = "--max-pods"
 
@@ -136,7 +141,10 @@ struct KubeletCommandLine {
         var referenced: [String] = []
         for word in Self.words(Self.strippingExecPrefixes(execStart.command)) {
             for piece in Self.expand(word, variables: variables, referenced: &referenced) {
-                arguments.append(piece.variable.map { ($0.text, "$\($0.name) from \($0.origin)") } ?? (piece.text, "ExecStart= in \(execStart.origin)"))
+                arguments.append(
+                    piece.variable.map { ($0.text, "$\($0.name) from \($0.origin)") } ?? (
+                        piece.text, "ExecStart= in \(execStart.origin)"
+                    ))
             }
         }
         var found: (value: Int, origin: String)?
@@ -152,7 +160,10 @@ struct KubeletCommandLine {
             }
             if let valueText {
                 guard let value = Int(valueText), value >= 1 else {
-                    return .unconfirmed(reason: "kubelet's \(Self.flag) is not a positive integer: \"\(valueText)\" (\(arguments[index].origin))")
+                    return .unconfirmed(
+                        reason:
+                            "kubelet's \(Self.flag) is not a positive integer: \"\(valueText)\" (\(arguments[index].origin))"
+                    )
                 }
                 found = (value, arguments[index].origin)  // the last one wins, as in kubelet's flag parser
             }
@@ -187,7 +198,9 @@ struct KubeletCommandLine {
     /// systemd's manager configuration files in the order they apply (main file, then drop-ins by name).
     private func managerConfigs() throws(Problem) -> [(String, String)] {
         var result: [(String, String)] = []
-        let paths = managerConfigPaths + (try confFiles(in: managerConfigDirectories, what: "systemd's configuration directory"))
+        let paths =
+            managerConfigPaths
+            + (try confFiles(in: managerConfigDirectories, what: "systemd's configuration directory"))
         for path in paths {
             if let text = try read(path, what: "systemd's configuration") { result.append((path, text)) }
         }
@@ -233,7 +246,11 @@ struct KubeletCommandLine {
                 continue
             }
             guard section == wanted, let equals = line.firstIndex(of: "=") else { continue }
-            result.append((String(line[..<equals].trimmingWhitespace()), String(line[line.index(after: equals)...].trimmingWhitespace())))
+            result.append(
+                (
+                    String(line[..<equals].trimmingWhitespace()),
+                    String(line[line.index(after: equals)...].trimmingWhitespace())
+                ))
         }
         return result
     }
@@ -361,7 +378,8 @@ struct KubeletCommandLine {
 extension StringProtocol {
     /// Without leading and trailing blanks.
     fileprivate func trimmingWhitespace() -> SubSequence {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace })
+        else {
             return self[endIndex...]
         }
         return self[first...last]

@@ -20,7 +20,8 @@ struct ConfigKubeletFlagTests {
             let full = self.path(path)
             try FileManager.default.createDirectory(
                 atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try text.replacingOccurrences(of: "{ROOT}", with: root).write(toFile: full, atomically: true, encoding: .utf8)
+            try text.replacingOccurrences(of: "{ROOT}", with: root).write(
+                toFile: full, atomically: true, encoding: .utf8)
         }
 
         /// A directory where a file is expected: it exists but cannot be read (root reads any file,
@@ -34,7 +35,8 @@ struct ConfigKubeletFlagTests {
         var resolver: ExpectationsResolver {
             ExpectationsResolver(
                 files: LocalFileSystem(), vCPUs: { 2 },
-                kubeletUnitDirectories: ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system"].map(path),
+                kubeletUnitDirectories: ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system"].map(
+                    path),
                 systemdManagerConfigPaths: [path("/etc/systemd/system.conf")],
                 systemdManagerConfigDirectories: [path("/etc/systemd/system.conf.d")])
         }
@@ -75,7 +77,8 @@ struct ConfigKubeletFlagTests {
         try node.write(Self.al2Config, #"{"kind": "KubeletConfiguration", "maxPods": 29}"#)
         try node.write(
             "/etc/systemd/system/kubelet.service.d/10-kubelet-args.conf",
-            "[Service]\nEnvironment='KUBELET_ARGS=--node-ip=10.0.0.10 --pod-infra-container-image=602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/pause:3.5 --v=2'\n")
+            "[Service]\nEnvironment='KUBELET_ARGS=--node-ip=10.0.0.10 --pod-infra-container-image=602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/pause:3.5 --v=2'\n"
+        )
         if let extraArgs {
             try node.write(
                 "/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf",
@@ -91,8 +94,13 @@ struct ConfigKubeletFlagTests {
         let maxPods = try node.maxPods(kubeletConfig: Self.al2Config)
         #expect(maxPods.value == 58)
         #expect(maxPods.mayBeOverridden == false)
-        #expect(maxPods.source.hasPrefix("kubelet flag --max-pods=58 ($KUBELET_EXTRA_ARGS from \(node.path("/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf")))"), "\(maxPods.source)")
-        #expect(maxPods.source.hasSuffix("overriding maxPods 29 of kubelet config \(node.path(Self.al2Config))"), "\(maxPods.source)")
+        #expect(
+            maxPods.source.hasPrefix(
+                "kubelet flag --max-pods=58 ($KUBELET_EXTRA_ARGS from \(node.path("/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf")))"
+            ), "\(maxPods.source)")
+        #expect(
+            maxPods.source.hasSuffix("overriding maxPods 29 of kubelet config \(node.path(Self.al2Config))"),
+            "\(maxPods.source)")
     }
 
     @Test("EKS AL2 without --kubelet-extra-args: no flag, kubelet-config.json's maxPods, confirmed")
@@ -113,7 +121,10 @@ struct ConfigKubeletFlagTests {
         let maxPods = try node.maxPods(kubeletConfig: Self.al2Config)
         #expect(maxPods.value == 29)
         #expect(maxPods.mayBeOverridden)
-        #expect(maxPods.source.contains("kubelet drop-in \(node.path("/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf")) cannot be read"), "\(maxPods.source)")
+        #expect(
+            maxPods.source.contains(
+                "kubelet drop-in \(node.path("/etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf")) cannot be read"
+            ), "\(maxPods.source)")
     }
 
     /// AL2023: kubelet.service (templates/al2023/runtime/rootfs/etc/systemd/system/kubelet.service)
@@ -139,11 +150,16 @@ struct ConfigKubeletFlagTests {
     @Test("EKS AL2023: spec.kubelet.flags' --max-pods in nodeadm's /etc/eks/kubelet/environment wins (the last one)")
     func al2023NodeConfigFlags() throws {
         let node = try al2023Node(
-            environment: "NODEADM_KUBELET_ARGS=--node-ip=10.0.0.10 --hostname-override=i-1234567890abcdef0 --max-pods=110 --max-pods=20\n")
+            environment:
+                "NODEADM_KUBELET_ARGS=--node-ip=10.0.0.10 --hostname-override=i-1234567890abcdef0 --max-pods=110 --max-pods=20\n"
+        )
         defer { node.remove() }
         let maxPods = try node.maxPods(kubeletConfig: "/etc/kubernetes/kubelet/config.json")
         #expect(maxPods.value == 20)
-        #expect(maxPods.source.hasPrefix("kubelet flag --max-pods=20 ($NODEADM_KUBELET_ARGS from \(node.path("/etc/eks/kubelet/environment")))"), "\(maxPods.source)")
+        #expect(
+            maxPods.source.hasPrefix(
+                "kubelet flag --max-pods=20 ($NODEADM_KUBELET_ARGS from \(node.path("/etc/eks/kubelet/environment")))"),
+            "\(maxPods.source)")
     }
 
     @Test("EKS AL2023: an unreadable /etc/eks/kubelet/environment: the config's value, and maxPods may be overridden")
@@ -165,7 +181,8 @@ struct ConfigKubeletFlagTests {
         let node = Node()
         try node.write(
             "/usr/lib/systemd/system/kubelet.service",
-            "[Unit]\nDescription=kubelet: The Kubernetes Node Agent\n[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\n")
+            "[Unit]\nDescription=kubelet: The Kubernetes Node Agent\n[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\n"
+        )
         try node.write(
             "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
             """
@@ -180,25 +197,33 @@ struct ConfigKubeletFlagTests {
             """)
         try node.write(
             "/var/lib/kubelet/kubeadm-flags.env",
-            #"KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.9""# + "\n")
+            #"KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.9""#
+                + "\n")
         try node.write(Self.kubeadmConfig, "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n")
         if let userText { try node.write(userFile, userText) }
         return node
     }
 
-    @Test("kubeadm (deb): --max-pods N in /etc/default/kubelet's KUBELET_EXTRA_ARGS wins over config.yaml's default 110")
+    @Test(
+        "kubeadm (deb): --max-pods N in /etc/default/kubelet's KUBELET_EXTRA_ARGS wins over config.yaml's default 110")
     func kubeadmDefaultKubelet() throws {
-        let node = try kubeadmNode(userFile: "/etc/default/kubelet", userText: "KUBELET_EXTRA_ARGS=--max-pods 150 --v=2\n")
+        let node = try kubeadmNode(
+            userFile: "/etc/default/kubelet", userText: "KUBELET_EXTRA_ARGS=--max-pods 150 --v=2\n")
         defer { node.remove() }
         let maxPods = try node.maxPods(kubeletConfig: Self.kubeadmConfig)
         #expect(maxPods.value == 150)
-        #expect(maxPods.source.hasPrefix("kubelet flag --max-pods=150 ($KUBELET_EXTRA_ARGS from \(node.path("/etc/default/kubelet")))"), "\(maxPods.source)")
+        #expect(
+            maxPods.source.hasPrefix(
+                "kubelet flag --max-pods=150 ($KUBELET_EXTRA_ARGS from \(node.path("/etc/default/kubelet")))"),
+            "\(maxPods.source)")
         #expect(maxPods.source.contains("overriding maxPods 110 of default 110"), "\(maxPods.source)")
     }
 
-    @Test("kubeadm (rpm): /etc/sysconfig/kubelet; absent optional files and no flag leave config.yaml's value, confirmed")
+    @Test(
+        "kubeadm (rpm): /etc/sysconfig/kubelet; absent optional files and no flag leave config.yaml's value, confirmed")
     func kubeadmSysconfig() throws {
-        let withFlag = try kubeadmNode(userFile: "/etc/sysconfig/kubelet", userText: "KUBELET_EXTRA_ARGS=\"--max-pods=64\"\n")
+        let withFlag = try kubeadmNode(
+            userFile: "/etc/sysconfig/kubelet", userText: "KUBELET_EXTRA_ARGS=\"--max-pods=64\"\n")
         defer { withFlag.remove() }
         #expect(try withFlag.maxPods(kubeletConfig: Self.kubeadmConfig).value == 64)
 
@@ -227,14 +252,19 @@ struct ConfigKubeletFlagTests {
             "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --max-pods=42\n")
         let inline = try node.maxPods(kubeletConfig: Self.kubeadmConfig)
         #expect(inline.value == 42)
-        #expect(inline.source.hasPrefix("kubelet flag --max-pods=42 (ExecStart= in \(node.path("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf")))"), "\(inline.source)")
+        #expect(
+            inline.source.hasPrefix(
+                "kubelet flag --max-pods=42 (ExecStart= in \(node.path("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf")))"
+            ), "\(inline.source)")
     }
 
     @Test("nodeadm's spec.environment in system.conf.d (DefaultEnvironment=) feeds a variable the unit uses")
     func defaultEnvironment() throws {
         let node = try al2Node(extraArgs: nil)
         defer { node.remove() }
-        try node.write("/etc/systemd/system.conf.d/environment.conf", "[Manager]\nDefaultEnvironment=\"KUBELET_EXTRA_ARGS=--max-pods=33\"\n")
+        try node.write(
+            "/etc/systemd/system.conf.d/environment.conf",
+            "[Manager]\nDefaultEnvironment=\"KUBELET_EXTRA_ARGS=--max-pods=33\"\n")
         #expect(try node.maxPods(kubeletConfig: Self.al2Config).value == 33)
     }
 
@@ -261,7 +291,9 @@ struct ConfigKubeletFlagTests {
         try bare.write(Self.al2Config + ".d/40-nodeadm.conf", #"{"maxPods": 58}"#)
         let maxPods = try bare.maxPods(kubeletConfig: Self.al2Config)
         #expect(maxPods.value == 58)
-        #expect(maxPods.source.hasSuffix("(kubelet's --max-pods flag, if used, is not visible to podnetd)"), "\(maxPods.source)")
+        #expect(
+            maxPods.source.hasSuffix("(kubelet's --max-pods flag, if used, is not visible to podnetd)"),
+            "\(maxPods.source)")
     }
 
     @Test("max-pods-exceeds-ip-capacity on an unconfirmed maxPods is a warning that says how to confirm it")

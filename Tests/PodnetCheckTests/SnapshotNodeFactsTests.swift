@@ -24,31 +24,39 @@ struct SnapshotNodeFactsTests {
     /// Dumps a VPC CNI node in a namespace and checks it live, with the node's config.
     func captureNode() throws -> Captured {
         try requireRootAndIPRoute2()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podnetd-facts-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "podnetd-facts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let kubeletConfig = directory.appendingPathComponent("kubelet-config.json")
-        try #"{"kind": "KubeletConfiguration", "maxPods": 240}"#.write(to: kubeletConfig, atomically: true, encoding: .utf8)
+        try #"{"kind": "KubeletConfiguration", "maxPods": 240}"#.write(
+            to: kubeletConfig, atomically: true, encoding: .utf8)
         let nodeConfigFile = directory.appendingPathComponent("node.yaml")
-        try Self.nodeConfig(kubeletConfig: kubeletConfig.path).write(to: nodeConfigFile, atomically: true, encoding: .utf8)
+        try Self.nodeConfig(kubeletConfig: kubeletConfig.path).write(
+            to: nodeConfigFile, atomically: true, encoding: .utf8)
         let binary = try PodnetdBinary.locate()
         return try withNetworkNamespace(purpose: "facts") { namespace in
             let node = try VPCCNINode(in: namespace)
             defer { node.tearDown() }
             let dump = try binary.run(["dump", "--config", nodeConfigFile.path], in: namespace)
             #expect(dump.exitCode == 0, "\(dump.stderr)")
-            let document = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
             let live = try CheckRun.run(config: Self.nodeConfig(kubeletConfig: kubeletConfig.path), in: namespace)
             return Captured(live: live, dump: document, directory: directory)
         }
     }
 
     /// Writes `document` and runs `check --snapshot` on it outside any namespace with `config`.
-    func checkOffline(_ document: [String: Any], config: String, in directory: URL) throws -> (run: ProcessResult, report: [String: Any]) {
+    func checkOffline(
+        _ document: [String: Any], config: String, in directory: URL
+    ) throws -> (run: ProcessResult, report: [String: Any]) {
         let dumpFile = directory.appendingPathComponent("dump-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: document).write(to: dumpFile)
         let configFile = directory.appendingPathComponent("offline-\(UUID().uuidString).yaml")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
-        let run = try PodnetdBinary.locate().run(["check", "--config", configFile.path, "--snapshot", dumpFile.path, "--format", "json"])
+        let run = try PodnetdBinary.locate().run([
+            "check", "--config", configFile.path, "--snapshot", dumpFile.path, "--format", "json",
+        ])
         let report = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]) ?? [:]
         return (run, report)
     }
@@ -68,12 +76,15 @@ struct SnapshotNodeFactsTests {
         #expect(facts["vCPUs"] as? Int == ProcessInfo.processInfo.processorCount)
         #expect((facts["kernelRelease"] as? String)?.isEmpty == false)
 
-        #expect(captured.live.has("max-pods-exceeds-ip-capacity", object: "maxPods", severity: "critical"), "\(captured.live.findings)")
+        #expect(
+            captured.live.has("max-pods-exceeds-ip-capacity", object: "maxPods", severity: "critical"),
+            "\(captured.live.findings)")
         let offline = try checkOffline(captured.dump, config: Self.offlineConfig, in: captured.directory)
         #expect(offline.run.exitCode == captured.live.exitCode, "\(offline.run.stderr)")
         let findings = try CheckRun.findings(inReport: offline.run.stdout)
         #expect(Set(findings) == Set(captured.live.findings), "offline \(findings) vs live \(captured.live.findings)")
-        let liveReport = try #require(try JSONSerialization.jsonObject(with: Data(captured.live.stdout.utf8)) as? [String: Any])
+        let liveReport = try #require(
+            try JSONSerialization.jsonObject(with: Data(captured.live.stdout.utf8)) as? [String: Any])
         #expect(Self.capacity(offline.report) == Self.capacity(liveReport))
     }
 
@@ -97,10 +108,14 @@ struct SnapshotNodeFactsTests {
     func explicitConfigWins() throws {
         let captured = try captureNode()
         defer { try? FileManager.default.removeItem(at: captured.directory) }
-        let offline = try checkOffline(captured.dump, config: Self.offlineConfig + "maxPods: 200\ninstanceType: m5.large\n", in: captured.directory)
+        let offline = try checkOffline(
+            captured.dump, config: Self.offlineConfig + "maxPods: 200\ninstanceType: m5.large\n", in: captured.directory
+        )
         let capacity = Self.capacity(offline.report)
         #expect(capacity["maxPods"] as? Int == 200)
-        #expect((capacity["maxPodsSource"] as? String)?.hasPrefix("config; the dump recorded 240 (kubelet config ") == true, "\(capacity)")
+        #expect(
+            (capacity["maxPodsSource"] as? String)?.hasPrefix("config; the dump recorded 240 (kubelet config ") == true,
+            "\(capacity)")
         #expect(capacity["instanceType"] as? String == "m5.large")
         #expect(capacity["instanceTypeSource"] as? String == "config; the dump recorded c5.9xlarge (config)")
     }

@@ -6,7 +6,9 @@ import Testing
 /// so the node shows a down veth without routes — which must still be reported.
 @Suite("check on a Calico node whose workload veth is down", .serialized)
 struct WorkloadInterfaceDownScenarioTests {
-    @Test("ip link set caliX down: the kernel drops its /32 route, and check reports workload-interface-down for caliX (exit 1)")
+    @Test(
+        "ip link set caliX down: the kernel drops its /32 route, and check reports workload-interface-down for caliX (exit 1)"
+    )
     func administrativelyDownVeth() throws {
         try requireRootAndIPRoute2()
         let scenario = CalicoNodeScenario()
@@ -24,7 +26,8 @@ struct WorkloadInterfaceDownScenarioTests {
 
             let broken = try CheckRun.run(config: scenario.podnetdConfig, in: node.namespace)
             #expect(broken.exitCode == 1, "\(broken.findings) \(broken.stderr)")
-            #expect(broken.has("workload-interface-down", object: interface, severity: "critical"), "\(broken.findings)")
+            #expect(
+                broken.has("workload-interface-down", object: interface, severity: "critical"), "\(broken.findings)")
             #expect(broken.problems.map(\.check) == ["workload-interface-down"], "\(broken.problems)")
 
             let text = try CheckRun.run(config: scenario.podnetdConfig, in: node.namespace, format: "text")

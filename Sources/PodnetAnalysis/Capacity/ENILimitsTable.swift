@@ -144,16 +144,19 @@ public struct ENILimitsTable: Sendable, Equatable {
             }
             guard fields.count == 2, let count = Int(fields[1]), count >= 1 else {
                 malformed.append(
-                    MalformedLine(lineNumber: lineNumber, text: line, reason: "not an instance type and a vCPU count ≥ 1"))
+                    MalformedLine(
+                        lineNumber: lineNumber, text: line, reason: "not an instance type and a vCPU count ≥ 1"))
                 continue
             }
             let type = fields[0]
             guard knownTypes[type] != nil else {
-                malformed.append(MalformedLine(lineNumber: lineNumber, text: line, reason: "\(type) is not in the ENI table"))
+                malformed.append(
+                    MalformedLine(lineNumber: lineNumber, text: line, reason: "\(type) is not in the ENI table"))
                 continue
             }
             guard counts[type] == nil else {
-                malformed.append(MalformedLine(lineNumber: lineNumber, text: line, reason: "duplicate instance type \(type)"))
+                malformed.append(
+                    MalformedLine(lineNumber: lineNumber, text: line, reason: "duplicate instance type \(type)"))
                 continue
             }
             counts[type] = count

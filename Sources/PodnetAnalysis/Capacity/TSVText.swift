@@ -17,11 +17,14 @@ struct TSVText {
         var source: String?
         var rows: [Row] = []
         let sourcePrefix = "# source:"
-        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        {
             let line = String(rawLine)
             if line.allSatisfy(\.isWhitespace) { continue }
             if line.hasPrefix("#") {
-                if source == nil, line.hasPrefix(sourcePrefix) { source = Self.trim(line.dropFirst(sourcePrefix.count)) }
+                if source == nil, line.hasPrefix(sourcePrefix) {
+                    source = Self.trim(line.dropFirst(sourcePrefix.count))
+                }
                 continue
             }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { Self.trim($0) }

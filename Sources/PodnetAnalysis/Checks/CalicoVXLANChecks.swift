@@ -328,8 +328,9 @@ extension Analysis {
                 evidence: evidence,
                 remediation: "Inspect: ip neigh show dev \(link.name); bridge fdb show dev \(link.name); ip route show "
                     + "dev \(link.name). Check the remote node's VXLAN tunnel address and MAC (kubectl get node NODE "
-                    + "-o yaml: annotations projectcalico.org/IPv4VXLANTunnelAddr and projectcalico.org/VXLANTunnelMACAddr; "
-                    + "projectcalico.org/IPv6VXLANTunnelAddr and projectcalico.org/VXLANTunnelMACAddrV6 for IPv6). Felix "
+                    + "-o yaml: annotations projectcalico.org/IPv4VXLANTunnelAddr and "
+                    + "projectcalico.org/VXLANTunnelMACAddr; projectcalico.org/IPv6VXLANTunnelAddr and "
+                    + "projectcalico.org/VXLANTunnelMACAddrV6 for IPv6). Felix "
                     + "reprograms all three on start: read calico-node's log here (kubectl -n calico-system logs POD "
                     + "-c calico-node | grep -i vxlan) and restart it — \(calicoNodeCommands)."))
     }
@@ -354,7 +355,8 @@ extension Analysis {
                     + "route is stale: Felix here missed the update) or podnetd's expectedRemoteBlocks is out of date.",
                 evidence: evidence,
                 remediation: "Check who owns the block: calicoctl ipam show --show-blocks, and the owner's tunnel "
-                    + "address (kubectl get node NODE -o yaml | grep projectcalico.org/IPv4VXLANTunnelAddr). If calico.expectedRemoteBlocks "
+                    + "address (kubectl get node NODE -o yaml | grep projectcalico.org/IPv4VXLANTunnelAddr). If "
+                    + "calico.expectedRemoteBlocks "
                     + "is stale, update it; otherwise restart calico-node on this node so Felix rewrites the route — "
                     + "\(calicoNodeCommands)."))
     }
