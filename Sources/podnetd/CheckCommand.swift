@@ -54,10 +54,12 @@ struct CheckCommand: ParsableCommand {
             // Another node's dump: its own facts, never this machine's (explicit config still wins).
             expectations = resolver.expectations(loaded, snapshotFacts: nodeSnapshot.nodeFacts)
             if nodeSnapshot.nodeFacts == nil {
+                var lacking = ["its vCPUs (the instance type's own count is used when known)"]
+                if expectations.instanceType == nil { lacking.append("instance type (set instanceType)") }
+                if expectations.maxPods == nil { lacking.append("kubelet maxPods (set maxPods)") }
                 StandardStreams.error(
-                    "note: snapshot \(snapshot) has no node facts (schemaVersion \(nodeSnapshot.schemaVersion)): vCPUs, "
-                        + "instance type and kubelet maxPods come from the config only (maxPods, instanceType), never "
-                        + "from this machine; the checks that need what is not set there did not run")
+                    "note: snapshot \(snapshot) has no node facts (schemaVersion \(nodeSnapshot.schemaVersion)), and "
+                        + "nothing is taken from this machine for it; unknown: " + lacking.joined(separator: ", "))
             }
         } else {
             do {
