@@ -18,9 +18,7 @@ struct RemediationNameTests {
         // felix/calc/encapsulation_resolver.go: vxlanEnabled wins when set; else any pool whose
         // vxlanMode is neither "" nor Never (api/pkg/apis/projectcalico/v3/ippool.go: Always, CrossSubnet).
         var snapshot = try F.calico()
-        let device = snapshot.index(of: "vxlan.calico")
-        snapshot.links.removeAll { $0.index == device }
-        snapshot.routes.removeAll { $0.nextHops.contains { $0.interfaceIndex == device } }
+        snapshot.removeLink(named: "vxlan.calico")
         let finding = try finding(.vxlanDeviceMissing, snapshot, F.calicoExpectations)
         for name in [
             "kubectl get felixconfiguration default -o yaml", "spec.vxlanEnabled", "kubectl get ippools -o yaml",
@@ -34,10 +32,7 @@ struct RemediationNameTests {
     @Test("vxlan-device-down: routes and neighbours (permanent ones too) are deleted, permanent FDB entries kept")
     func deviceDownSaysWhatTheKernelDeletes() throws {
         var snapshot = try F.calico()
-        snapshot.modifyLink("vxlan.calico") {
-            $0.flags.remove([.up, .lowerUp])
-            $0.operState = .down
-        }
+        snapshot.setLinkDown("vxlan.calico")
         let finding = try finding(.vxlanDeviceDown, snapshot, F.calicoExpectations)
         #expect(finding.detail.contains("deletes every route through it"))
         #expect(finding.detail.contains("every neighbour entry on it, the permanent ones Felix programmed included"))

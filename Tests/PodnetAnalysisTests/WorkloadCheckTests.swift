@@ -91,9 +91,6 @@ extension NodeSnapshot {
     /// What `ip link set NAME down` leaves: the link down, and its route deleted by the kernel with it.
     mutating func setAdministrativelyDown(_ name: String, routeTo destination: String) {
         removeRoutes(to: destination)
-        modifyLink(name) {
-            $0.flags.remove([.up, .lowerUp])
-            $0.operState = .down
-        }
+        setLinkDown(name)
     }
 }
