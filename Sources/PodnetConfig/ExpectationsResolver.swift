@@ -91,7 +91,7 @@ public struct ExpectationsResolver: Sendable {
             maxPodsSource: facts.maxPodsSource, kubeletConfigPath: facts.kubeletConfigPath,
             instanceType: facts.instanceType, instanceTypeSource: facts.instanceTypeSource, vCPUs: facts.vCPUs,
             awsVpcCni: config.awsVpcCni, thresholds: config.thresholds,
-            maxPodsMayBeOverridden: facts.maxPodsMayBeOverridden)
+            maxPodsMayBeOverridden: facts.maxPodsMayBeOverridden, kernelRelease: facts.kernelRelease)
     }
 
     /// This node's facts as `config` resolves them: vCPUs, instance type, kubelet's maxPods (each with

@@ -63,6 +63,7 @@ struct SnapshotExpectationsTests {
         #expect(expectations.maxPodsSource == Self.dumped.maxPodsSource)
         #expect(expectations.maxPodsMayBeOverridden)
         #expect(expectations.kubeletConfigPath == Self.dumped.kubeletConfigPath)
+        #expect(expectations.kernelRelease == "5.10.0")
         #expect(files.accessed.withLock { $0 } == [])
         #expect(machine.calls == 0)
     }
@@ -91,6 +92,7 @@ struct SnapshotExpectationsTests {
         #expect(expectations.maxPods == nil)
         #expect(expectations.instanceType == nil)
         #expect(expectations.vCPUs == nil)
+        #expect(expectations.kernelRelease == nil)
         #expect(expectations.maxPodsSource == ExpectationsResolver.noNodeFactsInDump)
         #expect(expectations.instanceTypeSource.contains("schemaVersion 1"))
         #expect(files.accessed.withLock { $0 } == [])
@@ -108,5 +110,6 @@ struct SnapshotExpectationsTests {
         #expect(accessed.contains(ExpectationsResolver.dmiProductNamePath))
         #expect(accessed.contains("/etc/systemd/system/kubelet.service"))
         #expect(accessed.contains(ExpectationsResolver.kubeletConfigPaths[0]))
+        #expect(try resolver.resolve(PodnetConfig()).kernelRelease == "6.1.0")
     }
 }
