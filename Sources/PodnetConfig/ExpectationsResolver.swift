@@ -20,22 +20,54 @@ public struct ExpectationsResolver: Sendable {
     /// kubelet's maxPods when its config does not set one.
     public static let kubeletDefaultMaxPods = 110
 
+    /// systemd's unit directories, in order of precedence, where `kubelet.service` and its drop-ins
+    /// (`kubelet.service.d/*.conf`) are looked for: they hold kubelet's command-line flags.
+    public static let kubeletUnitDirectories = KubeletCommandLine.defaultUnitDirectories
+    /// systemd's manager configuration (`DefaultEnvironment=`): its main files and drop-in directories.
+    public static let systemdManagerConfigPaths = KubeletCommandLine.defaultManagerConfigPaths
+    public static let systemdManagerConfigDirectories = KubeletCommandLine.defaultManagerConfigDirectories
+
     public var files: any FileReading
     public var vCPUs: @Sendable () -> Int?
+    /// The kernel release (`uname -r`).
+    public var kernelRelease: @Sendable () -> String?
     public var table: ENILimitsTable
+    /// Where `kubelet.service` and its drop-ins are looked for (injectable for tests).
+    public var kubeletUnitDirectories: [String]
+    /// systemd's manager configuration files and drop-in directories (injectable for tests).
+    public var systemdManagerConfigPaths: [String]
+    public var systemdManagerConfigDirectories: [String]
 
     /// - Parameters:
     ///   - files: where files are read from (the local file system by default).
     ///   - vCPUs: the node's vCPU count (the configured processors by default).
     ///   - table: the ENI table instance types are looked up in.
+    ///   - kubeletUnitDirectories: where kubelet's systemd unit and drop-ins are looked for.
+    ///   - systemdManagerConfigPaths, systemdManagerConfigDirectories: systemd's own configuration.
     public init(
         files: any FileReading = LocalFileSystem(),
         vCPUs: @escaping @Sendable () -> Int? = ExpectationsResolver.systemVCPUs,
-        table: ENILimitsTable = .embedded
+        kernelRelease: @escaping @Sendable () -> String? = ExpectationsResolver.systemKernelRelease,
+        table: ENILimitsTable = .embedded,
+        kubeletUnitDirectories: [String] = ExpectationsResolver.kubeletUnitDirectories,
+        systemdManagerConfigPaths: [String] = ExpectationsResolver.systemdManagerConfigPaths,
+        systemdManagerConfigDirectories: [String] = ExpectationsResolver.systemdManagerConfigDirectories
     ) {
         self.files = files
         self.vCPUs = vCPUs
+        self.kernelRelease = kernelRelease
         self.table = table
+        self.kubeletUnitDirectories = kubeletUnitDirectories
+        self.systemdManagerConfigPaths = systemdManagerConfigPaths
+        self.systemdManagerConfigDirectories = systemdManagerConfigDirectories
+    }
+
+    /// This machine's kernel release, from uname(2) (no file needed, so the sandboxed daemon has it too).
+    public static let systemKernelRelease: @Sendable () -> String? = {
+        var names = utsname()
+        guard uname(&names) == 0 else { return nil }
+        let release = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return release.isEmpty ? nil : release
     }
 
     /// The configured processors of this machine (not limited by cgroups or affinity).
@@ -44,18 +76,33 @@ public struct ExpectationsResolver: Sendable {
         return count > 0 ? count : nil
     }
 
-    /// The expectations for `config`. Throws when a file the config names explicitly
+    /// The expectations for `config` on this node. Throws when a file the config names explicitly
     /// (`kubeletConfigPath`) is missing or unusable; `auto` settings that find nothing leave the
     /// value unknown and say why in its source.
     public func resolve(_ config: PodnetConfig) throws(ConfigError) -> Expectations {
+        expectations(config, facts: try nodeFacts(config))
+    }
+
+    /// The expectations for `config` with the node's facts (this node's, or a dump's).
+    public func expectations(_ config: PodnetConfig, facts: NodeFacts) -> Expectations {
+        Expectations(
+            cni: config.cni, podCIDRs: config.podCIDRs, blockSize: config.blockSize, blockSizeV6: config.blockSizeV6,
+            serviceCIDRs: config.serviceCIDRs, calico: config.calico, hostGW: config.hostGW, maxPods: facts.maxPods,
+            maxPodsSource: facts.maxPodsSource, kubeletConfigPath: facts.kubeletConfigPath,
+            instanceType: facts.instanceType, instanceTypeSource: facts.instanceTypeSource, vCPUs: facts.vCPUs,
+            awsVpcCni: config.awsVpcCni, thresholds: config.thresholds,
+            maxPodsMayBeOverridden: facts.maxPodsMayBeOverridden, kernelRelease: facts.kernelRelease)
+    }
+
+    /// This node's facts as `config` resolves them: vCPUs, instance type, kubelet's maxPods (each with
+    /// its source) and the kernel release. What `podnetd dump` records and a live check uses.
+    public func nodeFacts(_ config: PodnetConfig) throws(ConfigError) -> NodeFacts {
         let maxPods = try resolveMaxPods(config)
         let instanceType = resolveInstanceType(config.instanceType)
-        return Expectations(
-            cni: config.cni, podCIDRs: config.podCIDRs, blockSize: config.blockSize, blockSizeV6: config.blockSizeV6,
-            serviceCIDRs: config.serviceCIDRs, calico: config.calico, hostGW: config.hostGW, maxPods: maxPods.value,
-            maxPodsSource: maxPods.source, kubeletConfigPath: maxPods.path, instanceType: instanceType.name,
-            instanceTypeSource: instanceType.source, vCPUs: vCPUs(), awsVpcCni: config.awsVpcCni,
-            thresholds: config.thresholds)
+        return NodeFacts(
+            vCPUs: vCPUs(), instanceType: instanceType.name, instanceTypeSource: instanceType.source,
+            maxPods: maxPods.value, maxPodsSource: maxPods.source, maxPodsMayBeOverridden: maxPods.mayBeOverridden,
+            kubeletConfigPath: maxPods.path, kernelRelease: kernelRelease())
     }
 
     /// kubelet's maxPods: its value, where it came from, and the kubelet config file involved.
@@ -63,32 +110,60 @@ public struct ExpectationsResolver: Sendable {
         public var value: Int?
         public var source: String
         public var path: String?
+        /// A `--max-pods` flag may override `value`, but the files that would say cannot be read.
+        public var mayBeOverridden: Bool
 
-        public init(value: Int?, source: String, path: String?) {
+        public init(value: Int?, source: String, path: String?, mayBeOverridden: Bool = false) {
             self.value = value
             self.source = source
             self.path = path
+            self.mayBeOverridden = mayBeOverridden
         }
     }
 
-    /// maxPods as the config says: the number given, or kubelet's config (`maxPods` absent: 110) with
-    /// its drop-ins (`PATH.d/*.conf`) merged over it.
+    /// maxPods as the config says: the number given, or what kubelet runs with — its `--max-pods`
+    /// flag (which wins, as in kubelet), else its config (`maxPods` absent: 110) with its drop-ins
+    /// (`PATH.d/*.conf`) merged over it. When a flag may exist but cannot be read, the config's
+    /// value is kept and marked `mayBeOverridden`.
     public func resolveMaxPods(_ config: PodnetConfig) throws(ConfigError) -> MaxPods {
         if case .fixed(let value) = config.maxPods {
             return MaxPods(
                 value: value, source: "config", path: config.kubeletConfigPath ?? firstExistingKubeletConfig())
         }
+        let flag = kubeletCommandLine.maxPodsFlag()
+        let caveat: String? = flag == .noUnit ? Self.flagCaveat : nil
+        let fromFile: MaxPods
         if let explicit = config.kubeletConfigPath {
-            guard let maxPods = try kubeletMaxPods(atPath: explicit, key: "kubeletConfigPath") else {
+            guard let maxPods = try kubeletMaxPods(atPath: explicit, key: "kubeletConfigPath", caveat: caveat) else {
                 throw ConfigError(
                     kind: .fileNotFound, file: explicit, key: "kubeletConfigPath",
                     message: "no such kubelet config file")
             }
-            return maxPods
+            fromFile = maxPods
+        } else {
+            fromFile = firstKubeletConfigMaxPods(caveat: caveat)
         }
+        switch flag {
+        case .set(let value, let origin):
+            let overridden = fromFile.value.map { ", overriding maxPods \($0) of " + fromFile.source } ?? ""
+            return MaxPods(
+                value: value, source: "kubelet flag \(KubeletCommandLine.flag)=\(value) (\(origin))\(overridden)",
+                path: fromFile.path)
+        case .unconfirmed(let reason):
+            var maxPods = fromFile
+            maxPods.source += "; maxPods may be overridden by a \(KubeletCommandLine.flag) flag: \(reason)"
+            maxPods.mayBeOverridden = true
+            return maxPods
+        case .absent, .noUnit:
+            return fromFile
+        }
+    }
+
+    /// maxPods from the first kubelet config file that exists.
+    private func firstKubeletConfigMaxPods(caveat: String?) -> MaxPods {
         for path in Self.kubeletConfigPaths {
             do {
-                guard let maxPods = try kubeletMaxPods(atPath: path, key: nil) else { continue }
+                guard let maxPods = try kubeletMaxPods(atPath: path, key: nil, caveat: caveat) else { continue }
                 return maxPods
             } catch {
                 return MaxPods(value: nil, source: "unknown: \(error)", path: path)
@@ -99,16 +174,25 @@ public struct ExpectationsResolver: Sendable {
             path: nil)
     }
 
+    /// kubelet's command line as systemd starts it, read through `files`.
+    var kubeletCommandLine: KubeletCommandLine {
+        KubeletCommandLine(
+            files: files, unitDirectories: kubeletUnitDirectories, managerConfigPaths: systemdManagerConfigPaths,
+            managerConfigDirectories: systemdManagerConfigDirectories)
+    }
+
     /// The directory of drop-ins kubelet (1.29 and later, with `--config-dir`) merges over the
     /// config file at `path`, as EKS AL2023's nodeadm sets it up: `PATH.d`.
     public static func dropInDirectory(forKubeletConfig path: String) -> String { path + ".d" }
 
-    /// Said wherever maxPods is not one a file sets directly: a flag would override any file.
+    /// Said, when no kubelet unit was found, wherever maxPods is not one a file sets directly: a flag
+    /// would override any file.
     static let flagCaveat = "kubelet's --max-pods flag, if used, is not visible to podnetd"
 
     /// maxPods from the kubelet config at `path` and its drop-ins; nil when there is no such file.
-    /// `key` is the podnetd setting that named `path`, when one did.
-    private func kubeletMaxPods(atPath path: String, key: String?) throws(ConfigError) -> MaxPods? {
+    /// `key` is the podnetd setting that named `path`, when one did; `caveat`, said where the value
+    /// is not one the file sets directly, that a flag could override it.
+    private func kubeletMaxPods(atPath path: String, key: String?, caveat: String?) throws(ConfigError) -> MaxPods? {
         guard let text = try readKubeletFile(atPath: path, key: key) else { return nil }
         var value = try Self.maxPods(fromKubeletConfig: text, path: path)
         var valuePath = path
@@ -127,10 +211,10 @@ public struct ExpectationsResolver: Sendable {
             return MaxPods(
                 value: Self.kubeletDefaultMaxPods,
                 source: "default \(Self.kubeletDefaultMaxPods) (kubelet config \(path) does not set maxPods"
-                    + (dropIns.isEmpty ? "" : ", nor do its drop-ins") + "; \(Self.flagCaveat))",
+                    + (dropIns.isEmpty ? "" : ", nor do its drop-ins") + (caveat.map { "; \($0)" } ?? "") + ")",
                 path: path)
         }
-        let source = "kubelet config \(valuePath)" + (fromDropIn ? " (\(Self.flagCaveat))" : "")
+        let source = "kubelet config \(valuePath)" + (fromDropIn ? caveat.map { " (\($0))" } ?? "" : "")
         return MaxPods(value: value, source: source, path: valuePath)
     }
 

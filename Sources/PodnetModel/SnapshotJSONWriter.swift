@@ -32,6 +32,11 @@ public enum SnapshotJSONWriter {
         writer.key("host")
         write(snapshot.host, to: &writer)
         writer.newline()
+        if let facts = snapshot.nodeFacts {
+            writer.key("nodeFacts")
+            write(facts, to: &writer)
+            writer.newline()
+        }
         list("links", snapshot.links, to: &writer, element: write)
         list("addresses", snapshot.addresses, to: &writer, element: write)
         list("routes", snapshot.routes, to: &writer, element: write)
@@ -79,6 +84,19 @@ public enum SnapshotJSONWriter {
         if let value = host.ipv4RPFilterAll { writer.key("ipv4RPFilterAll"); writer.integer(value) }
         if let value = host.ipv4RPFilterDefault { writer.key("ipv4RPFilterDefault"); writer.integer(value) }
         if let value = host.ipv6Forwarding { writer.key("ipv6Forwarding"); writer.bool(value) }
+        writer.endObject()
+    }
+
+    private static func write(_ facts: NodeFacts, to writer: inout JSONByteWriter) {
+        writer.beginObject()
+        if let value = facts.vCPUs { writer.key("vCPUs"); writer.integer(value) }
+        if let value = facts.instanceType { writer.key("instanceType"); writer.string(value) }
+        writer.key("instanceTypeSource"); writer.string(facts.instanceTypeSource)
+        if let value = facts.maxPods { writer.key("maxPods"); writer.integer(value) }
+        writer.key("maxPodsSource"); writer.string(facts.maxPodsSource)
+        writer.key("maxPodsMayBeOverridden"); writer.bool(facts.maxPodsMayBeOverridden)
+        if let value = facts.kubeletConfigPath { writer.key("kubeletConfigPath"); writer.string(value) }
+        if let value = facts.kernelRelease { writer.key("kernelRelease"); writer.string(value) }
         writer.endObject()
     }
 

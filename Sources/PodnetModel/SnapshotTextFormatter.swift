@@ -8,6 +8,12 @@ public enum SnapshotTextFormatter {
         lines.append(
             "# host: ipv4 forwarding \(flag(host.ipv4Forwarding)), rp_filter all \(number(host.ipv4RPFilterAll)) "
                 + "default \(number(host.ipv4RPFilterDefault)), ipv6 forwarding \(flag(host.ipv6Forwarding))")
+        if let facts = snapshot.nodeFacts {
+            lines.append(
+                "# node: \(number(facts.vCPUs)) vCPUs, kernel \(facts.kernelRelease ?? "?"), instance type "
+                    + "\(facts.instanceType ?? "?") (\(facts.instanceTypeSource)), maxPods \(number(facts.maxPods)) "
+                    + "(\(facts.maxPodsSource))")
+        }
         section("links (ip -d link)", snapshot.links.map { $0.ipSyntax(names) }, into: &lines)
         section("addresses (ip addr)", snapshot.addresses.map { $0.ipSyntax(names) }, into: &lines)
         section("routes (ip route show table all; ip -6 route show table all)", snapshot.routes.map { $0.ipSyntax(names) }, into: &lines)

@@ -38,17 +38,37 @@ struct CheckCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
-        let expectations: Expectations
+        let loaded: PodnetConfig
         do {
-            let loaded = try PodnetConfigFile.load(path: config)
-            expectations = try ExpectationsResolver().resolve(loaded)
+            loaded = try PodnetConfigFile.load(path: config)
         } catch {
             StandardStreams.error("\(error)")
             throw ExitCode(2)
         }
+        let resolver = ExpectationsResolver()
         let clock = ContinuousClock()
         let readStarted = clock.now
         let nodeSnapshot = try readSnapshot()
+        let expectations: Expectations
+        if let snapshot {
+            // Another node's dump: its own facts, never this machine's (explicit config still wins).
+            expectations = resolver.expectations(loaded, snapshotFacts: nodeSnapshot.nodeFacts)
+            if nodeSnapshot.nodeFacts == nil {
+                var lacking = ["its vCPUs (the instance type's own count is used when known)"]
+                if expectations.instanceType == nil { lacking.append("instance type (set instanceType)") }
+                if expectations.maxPods == nil { lacking.append("kubelet maxPods (set maxPods)") }
+                StandardStreams.error(
+                    "note: snapshot \(snapshot) has no node facts (schemaVersion \(nodeSnapshot.schemaVersion)), and "
+                        + "nothing is taken from this machine for it; unknown: " + lacking.joined(separator: ", "))
+            }
+        } else {
+            do {
+                expectations = try resolver.resolve(loaded)
+            } catch {
+                StandardStreams.error("\(error)")
+                throw ExitCode(2)
+            }
+        }
         let analysisStarted = clock.now
         let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: RFC3339.now())
         if timing {
@@ -89,9 +109,10 @@ struct CheckCommand: ParsableCommand {
         }
         do {
             let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: data)
-            guard decoded.schemaVersion <= NodeSnapshot.currentSchemaVersion else {
+            guard NodeSnapshot.acceptedSchemaVersions.contains(decoded.schemaVersion) else {
+                let accepted = NodeSnapshot.acceptedSchemaVersions.sorted().map(String.init).joined(separator: ", ")
                 StandardStreams.error(
-                    "snapshot \(snapshot) has schemaVersion \(decoded.schemaVersion); this podnetd reads up to \(NodeSnapshot.currentSchemaVersion)")
+                    "snapshot \(snapshot) has schemaVersion \(decoded.schemaVersion); this podnetd reads \(accepted)")
                 throw ExitCode(2)
             }
             return decoded

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PodnetAnalysis
 
 struct MaxPodsCommand: ParsableCommand {
@@ -11,7 +10,8 @@ struct MaxPodsCommand: ParsableCommand {
             built into podnetd:
               secondary-IP mode      ENIs × (IPv4 per ENI − 1) + 2
               prefix delegation      ENIs × ((IPv4 per ENI − 1) × 16) + 2  (Nitro only)
-            capped at 110 (250 above 30 vCPUs) unless --show-max-allowed is given.
+            capped at 110 (250 above 30 vCPUs: the instance type's own vCPU count, or \
+            --vcpus) unless --show-max-allowed is given.
             """
     )
 
@@ -27,7 +27,7 @@ struct MaxPodsCommand: ParsableCommand {
     @Option(name: .long, help: "Use at most this many ENIs (the calculator's --cni-max-eni).")
     var maxEnis: Int?
 
-    @Option(name: .long, help: "vCPU count that chooses the cap (default: this machine's CPU count).")
+    @Option(name: .long, help: "vCPU count that chooses the cap (default: the instance type's own, EC2's DefaultVCpus).")
     var vcpus: Int?
 
     @Flag(name: .long, help: "Print the uncapped number instead of the recommended one.")
@@ -40,7 +40,7 @@ struct MaxPodsCommand: ParsableCommand {
         let result: MaxPodsResult
         do {
             result = try MaxPodsCalculator().calculate(
-                instanceType: instanceType, vCPUs: vcpus ?? ProcessInfo.processInfo.activeProcessorCount,
+                instanceType: instanceType, vCPUs: vcpus,
                 prefixDelegation: prefixDelegation, customNetworking: customNetworking, maxENIs: maxEnis,
                 showMaxAllowed: showMaxAllowed)
         } catch {

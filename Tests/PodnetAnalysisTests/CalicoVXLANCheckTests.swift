@@ -29,12 +29,7 @@ struct CalicoVXLANCheckTests {
     @Test("vxlan-device-missing: no vxlan.calico while Calico's veths and blackhole are there")
     func deviceMissing() throws {
         var snapshot = try F.calico()
-        let device = snapshot.index(of: "vxlan.calico")
-        snapshot.links.removeAll { $0.index == device }
-        snapshot.addresses.removeAll { $0.interfaceIndex == device }
-        snapshot.routes.removeAll { $0.nextHops.contains { $0.interfaceIndex == device } }
-        snapshot.neighbours.removeAll { $0.interfaceIndex == device }
-        snapshot.fdb.removeAll { $0.interfaceIndex == device }
+        snapshot.removeLink(named: "vxlan.calico")
         let report = F.analyze(snapshot, F.calicoExpectations)
         #expect(report.cni.detected == .calicoVXLAN)
         expectFindings(report, .vxlanDeviceMissing, severity: .critical, objects: ["vxlan.calico"])
@@ -48,10 +43,7 @@ struct CalicoVXLANCheckTests {
     @Test("vxlan-device-down: administratively down, and up without carrier")
     func deviceDown() throws {
         var down = try F.calico()
-        down.modifyLink("vxlan.calico") {
-            $0.flags.remove([.up, .lowerUp])
-            $0.operState = .down
-        }
+        down.setLinkDown("vxlan.calico")
         expectFindings(
             F.analyze(down, F.calicoExpectations), .vxlanDeviceDown, severity: .critical, objects: ["vxlan.calico"])
 

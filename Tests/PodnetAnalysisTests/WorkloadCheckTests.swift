@@ -23,15 +23,29 @@ struct WorkloadCheckTests {
         expectFindings(report, .workloadRouteMissing, severity: .critical, objects: ["eni1a2b3c4d5e6"])
     }
 
-    @Test("a veth that is down and has no route is not a missing route")
-    func downVethWithoutRouteIsFine() throws {
+    @Test("workload-interface-down: a cali veth set administratively down, its /32 route flushed, is critical")
+    func administrativelyDownVethWithoutRoute() throws {
         var snapshot = try F.calico()
-        snapshot.removeRoutes(to: "192.168.231.4/32")
-        snapshot.modifyLink("cali3a1b2c4d5e6") {
-            $0.flags.remove([.up, .lowerUp])
-            $0.operState = .down
-        }
-        expectNoFinding(F.analyze(snapshot, F.calicoExpectations), .workloadRouteMissing)
+        expectNoFinding(F.analyze(snapshot, F.calicoExpectations), .workloadInterfaceDown)
+        snapshot.setAdministrativelyDown("cali3a1b2c4d5e6", routeTo: "192.168.231.4/32")
+        let report = F.analyze(snapshot, F.calicoExpectations)
+        expectFindings(report, .workloadInterfaceDown, severity: .critical, objects: ["cali3a1b2c4d5e6"])
+        // Down, it is not also reported as an up veth without its route.
+        expectNoFinding(report, .workloadRouteMissing)
+        #expect(problemChecks(report) == ["workload-interface-down"])
+        let finding = try #require(report.findings(.workloadInterfaceDown).first)
+        #expect(finding.summary.contains("administratively down"))
+        #expect(finding.remediation.contains("ip link set cali3a1b2c4d5e6 up"))
+    }
+
+    @Test("workload-interface-down: an eni veth set down says the VPC CNI does not restore the route")
+    func administrativelyDownENIVeth() throws {
+        var snapshot = try F.vpcCNI()
+        snapshot.setAdministrativelyDown("eni1a2b3c4d5e6", routeTo: "192.168.70.12/32")
+        let report = F.analyze(snapshot, F.vpcCNIExpectations)
+        expectFindings(report, .workloadInterfaceDown, severity: .critical, objects: ["eni1a2b3c4d5e6"])
+        let finding = try #require(report.findings(.workloadInterfaceDown).first)
+        #expect(finding.remediation.contains("recreate the pod"))
     }
 
     @Test("workload-interface-down: a /32 route to a veth without carrier")
@@ -70,5 +84,13 @@ struct WorkloadCheckTests {
         expectFindings(
             F.analyze(try F.vpcCNI(), expectations), .workloadIPOutsidePool, severity: .warning,
             objects: ["192.168.81.45"])
+    }
+}
+
+extension NodeSnapshot {
+    /// What `ip link set NAME down` leaves: the link down, and its route deleted by the kernel with it.
+    mutating func setAdministrativelyDown(_ name: String, routeTo destination: String) {
+        removeRoutes(to: destination)
+        setLinkDown(name)
     }
 }

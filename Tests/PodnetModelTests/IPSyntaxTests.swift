@@ -36,5 +36,6 @@ struct IPSyntaxTests {
         }
         #expect(text.contains("## routes (ip route show table all; ip -6 route show table all): 7"))
         #expect(text.contains("id 4096 local 10.0.0.10 dev eth0 dstport 4789 nolearning"))
+        #expect(text.contains("# node: 36 vCPUs, kernel 5.10.0-1-amd64, instance type c5.9xlarge (DMI product name"))
     }
 }

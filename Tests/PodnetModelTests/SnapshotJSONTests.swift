@@ -59,7 +59,12 @@ struct SnapshotJSONTests {
                      fwmark: 0x80, fwmask: 0x80, tos: 4, invert: true, gotoTarget: 32766, suppressPrefixLength: 0),
                 Rule(family: .ipv4, priority: 2000, table: RouteTable(100), fwmark: 0, fwmask: 0x100000,
                      otherSelectors: ["uidrange 1000-2000", "ipproto tcp", "dport 80", "tun_id 5"]),
-            ]
+            ],
+            nodeFacts: NodeFacts(
+                vCPUs: 36, instanceType: "c5.9xlarge", instanceTypeSource: "DMI product name (/sys/devices/virtual/dmi/id/product_name)",
+                maxPods: 234, maxPodsSource: "kubelet flag --max-pods=234 ($KUBELET_EXTRA_ARGS from \"/etc/x\")",
+                maxPodsMayBeOverridden: true, kubeletConfigPath: "/etc/kubernetes/kubelet/kubelet-config.json",
+                kernelRelease: "5.10.0-1-amd64")
         )
     }
 
@@ -102,10 +107,34 @@ struct SnapshotJSONTests {
         #expect(decoded == snapshot)
     }
 
+    @Test("node facts with unknown values: the writer leaves out what the Codable encoding leaves out")
+    func sparseNodeFacts() throws {
+        var snapshot = try Self.fullSnapshot()
+        snapshot.nodeFacts = NodeFacts(instanceTypeSource: "unknown: no DMI", maxPodsSource: "unknown: no kubelet config")
+        let written = Data(SnapshotJSONWriter.encode(snapshot))
+        #expect(try JSONDecoder().decode(NodeSnapshot.self, from: written) == snapshot)
+        let writtenObject = try JSONSerialization.jsonObject(with: written) as? NSDictionary
+        let encodedObject = try JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? NSDictionary
+        #expect(writtenObject == encodedObject)
+        let facts = try #require(writtenObject?["nodeFacts"] as? [String: Any])
+        #expect(Set(facts.keys) == ["instanceTypeSource", "maxPodsSource", "maxPodsMayBeOverridden"])
+    }
+
+    @Test("a schemaVersion 1 dump (no nodeFacts) still decodes, with no node facts")
+    func schemaVersion1Decodes() throws {
+        let text = #"{"schemaVersion":1,"hostname":"n","capturedAt":"","host":{},"links":[],"addresses":[],"routes":[],"neighbours":[],"fdb":[],"rules":[]}"#
+        let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: Data(text.utf8))
+        #expect(decoded.schemaVersion == 1)
+        #expect(decoded.nodeFacts == nil)
+        #expect(NodeSnapshot.acceptedSchemaVersions.contains(1))
+        #expect(NodeSnapshot.acceptedSchemaVersions.contains(NodeSnapshot.currentSchemaVersion))
+    }
+
     @Test("the document carries schemaVersion and names values as ip does")
     func documentShape() throws {
         let text = String(decoding: SnapshotJSONWriter.encode(try Self.fullSnapshot()), as: UTF8.self)
-        #expect(text.hasPrefix("{\n\"schemaVersion\":1,"))
+        #expect(text.hasPrefix("{\n\"schemaVersion\":2,"))
+        #expect(text.contains("\"nodeFacts\":{\"vCPUs\":36,"))
         #expect(text.contains("\"type\":\"blackhole\""))
         #expect(text.contains("\"protocol\":\"80\""))
         #expect(text.contains("\"table\":\"main\""))

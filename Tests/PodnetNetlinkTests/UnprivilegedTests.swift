@@ -19,6 +19,9 @@ import Testing
             var actual = asNobody.canonicalized()
             expected.capturedAt = ""
             actual.capturedAt = ""
+            // The dump adds the node's facts (config, kubelet, DMI), which the netlink reader does not read.
+            #expect(actual.nodeFacts != nil)
+            actual.nodeFacts = nil
             #expect(actual == expected, "\(snapshotDifference(maintained: actual, fresh: expected))")
             #expect(actual.routes.count > 20)
         }

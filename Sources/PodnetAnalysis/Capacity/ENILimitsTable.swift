@@ -1,4 +1,5 @@
-/// The ENI and IPv4 limits of every EC2 instance type, parsed from the tsv embedded in the binary.
+/// The ENI and IPv4 limits of every EC2 instance type, with its vCPU count where known, parsed
+/// from the two tsv files embedded in the binary (`Config/data/eni-limits.tsv`, `instance-vcpus.tsv`).
 ///
 /// The embedded text is our own data, checked by the tests; a line that does not parse is
 /// skipped and recorded in `malformedLines` rather than stopping anything.
@@ -22,17 +23,25 @@ public struct ENILimitsTable: Sendable, Equatable {
         "max_enis_per_card", "hypervisor", "bare_metal",
     ]
 
-    /// The table shipped in the binary (generated from `eni-limits.tsv`), parsed at first use.
-    public static let embedded = ENILimitsTable(parsing: ENILimitsData.tsv)
+    /// The columns of the vCPU tsv, in this order.
+    public static let vCPUColumns = ["instance_type", "default_vcpus"]
+
+    /// The table shipped in the binary (generated from `Config/data/eni-limits.tsv` and
+    /// `instance-vcpus.tsv`), parsed at first use.
+    public static let embedded = ENILimitsTable(parsing: ENILimitsData.tsv, vCPUs: InstanceVCPUsData.tsv)
 
     /// Where the data comes from: the text after `# source:` on the tsv's first comment line.
     public let source: String?
+    /// Where the vCPU counts come from (the vCPU tsv's `# source:`); nil when none were given.
+    public let vCPUSource: String?
     /// Each instance type's limits, by instance type.
     public let limits: [String: InstanceENILimits]
     /// Every instance type of the table, sorted.
     public let instanceTypes: [String]
     /// The lines that were skipped; empty for the embedded table.
     public let malformedLines: [MalformedLine]
+    /// The lines of the vCPU tsv that were skipped; empty for the embedded table.
+    public let malformedVCPULines: [MalformedLine]
 
     /// The number of instance types.
     public var count: Int { limits.count }
@@ -45,29 +54,18 @@ public struct ENILimitsTable: Sendable, Equatable {
         limits[name] ?? limits[Self.normalize(name)]
     }
 
-    /// Parses tsv text: `#` comment lines, a header line naming `columns`, then one row per line.
-    public init(parsing text: String) {
-        var source: String?
+    /// Parses tsv text: `#` comment lines, a header line naming `columns`, then one row per line;
+    /// and, when given, the vCPU tsv (`instance_type`, `default_vcpus`), whose counts become each
+    /// row's `defaultVCPUs`. A vCPU row for a type the ENI table lacks is malformed.
+    public init(parsing text: String, vCPUs vCPUText: String? = nil) {
+        let tsv = TSVText(text)
         var limits: [String: InstanceENILimits] = [:]
         var malformed: [MalformedLine] = []
         var columnIndex: [String: Int]?
         var headerSeen = false
 
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for (offset, rawLine) in lines.enumerated() {
-            let line = String(rawLine)
-            let lineNumber = offset + 1
-            if line.allSatisfy(\.isWhitespace) { continue }
-            if line.hasPrefix("#") {
-                let sourcePrefix = "# source:"
-                if source == nil, line.hasPrefix(sourcePrefix) {
-                    source = Self.trim(line.dropFirst(sourcePrefix.count))
-                }
-                continue
-            }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map {
-                Self.trim($0)
-            }
+        for row in tsv.rows {
+            let (line, lineNumber, fields) = (row.text, row.lineNumber, row.fields)
             guard headerSeen else {
                 headerSeen = true
                 let missing = Self.columns.filter { !fields.contains($0) }
@@ -104,10 +102,67 @@ public struct ENILimitsTable: Sendable, Equatable {
         if !headerSeen {
             malformed.append(MalformedLine(lineNumber: 0, text: "", reason: "no header line"))
         }
-        self.source = source
+        var vCPUSource: String?
+        var malformedVCPUs: [MalformedLine] = []
+        if let vCPUText {
+            let parsed = Self.parseVCPUs(vCPUText, knownTypes: limits)
+            vCPUSource = parsed.source
+            malformedVCPUs = parsed.malformed
+            for (type, count) in parsed.counts {
+                limits[type] = limits[type]?.withDefaultVCPUs(count)
+            }
+        }
+        self.source = tsv.source
+        self.vCPUSource = vCPUSource
         self.limits = limits
         self.instanceTypes = limits.keys.sorted()
         self.malformedLines = malformed
+        self.malformedVCPULines = malformedVCPUs
+    }
+
+    /// The vCPU tsv: its source, each known type's count, and the lines skipped.
+    private static func parseVCPUs(
+        _ text: String, knownTypes: [String: InstanceENILimits]
+    ) -> (source: String?, counts: [String: Int], malformed: [MalformedLine]) {
+        let tsv = TSVText(text)
+        let source = tsv.source
+        var counts: [String: Int] = [:]
+        var malformed: [MalformedLine] = []
+        var headerSeen = false
+        for row in tsv.rows {
+            let (line, lineNumber, fields) = (row.text, row.lineNumber, row.fields)
+            guard headerSeen else {
+                headerSeen = true
+                if fields != vCPUColumns {
+                    malformed.append(
+                        MalformedLine(
+                            lineNumber: lineNumber, text: line,
+                            reason: "header is not \(vCPUColumns.joined(separator: " "))"))
+                    return (source, [:], malformed)
+                }
+                continue
+            }
+            guard fields.count == 2, let count = Int(fields[1]), count >= 1 else {
+                malformed.append(
+                    MalformedLine(
+                        lineNumber: lineNumber, text: line, reason: "not an instance type and a vCPU count ≥ 1"))
+                continue
+            }
+            let type = fields[0]
+            guard knownTypes[type] != nil else {
+                malformed.append(
+                    MalformedLine(lineNumber: lineNumber, text: line, reason: "\(type) is not in the ENI table"))
+                continue
+            }
+            guard counts[type] == nil else {
+                malformed.append(
+                    MalformedLine(lineNumber: lineNumber, text: line, reason: "duplicate instance type \(type)"))
+                continue
+            }
+            counts[type] = count
+        }
+        if !headerSeen { malformed.append(MalformedLine(lineNumber: 0, text: "", reason: "no header line")) }
+        return (source, counts, malformed)
     }
 
     /// Why a row could not be parsed.
@@ -200,13 +255,7 @@ public struct ENILimitsTable: Sendable, Equatable {
 
     /// An instance type name as the table spells it: trimmed and lower-cased.
     static func normalize(_ name: String) -> String {
-        trim(Substring(name)).lowercased()
+        TSVText.trim(name).lowercased()
     }
 
-    private static func trim<S: StringProtocol>(_ text: S) -> String {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-            let last = text.lastIndex(where: { !$0.isWhitespace })
-        else { return "" }
-        return String(text[first...last])
-    }
 }

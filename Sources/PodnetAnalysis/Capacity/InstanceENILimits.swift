@@ -40,11 +40,15 @@ public struct InstanceENILimits: Sendable, Hashable {
     public let hypervisor: Hypervisor
     /// Whether the type is a bare-metal one.
     public let bareMetal: Bool
+    /// The type's vCPU count (EC2's `DefaultVCpus`), which chooses the recommended max-pods cap;
+    /// nil when the vCPU table does not list the type.
+    public let defaultVCPUs: Int?
 
     /// A row of the table.
     public init(
         instanceType: String, maxENIs: Int, ipv4PerENI: Int, defaultNetworkCardIndex: Int,
-        networkCards: Int, maxENIsPerCard: [NetworkCardENIs], hypervisor: Hypervisor, bareMetal: Bool
+        networkCards: Int, maxENIsPerCard: [NetworkCardENIs], hypervisor: Hypervisor, bareMetal: Bool,
+        defaultVCPUs: Int? = nil
     ) {
         self.instanceType = instanceType
         self.maxENIs = maxENIs
@@ -54,6 +58,15 @@ public struct InstanceENILimits: Sendable, Hashable {
         self.maxENIsPerCard = maxENIsPerCard
         self.hypervisor = hypervisor
         self.bareMetal = bareMetal
+        self.defaultVCPUs = defaultVCPUs
+    }
+
+    /// The same row with its vCPU count.
+    func withDefaultVCPUs(_ count: Int?) -> InstanceENILimits {
+        InstanceENILimits(
+            instanceType: instanceType, maxENIs: maxENIs, ipv4PerENI: ipv4PerENI,
+            defaultNetworkCardIndex: defaultNetworkCardIndex, networkCards: networkCards,
+            maxENIsPerCard: maxENIsPerCard, hypervisor: hypervisor, bareMetal: bareMetal, defaultVCPUs: count)
     }
 
     /// The instance family: the part of the type's name before the first dot (`m5` for `m5.large`).

@@ -43,16 +43,19 @@ public struct MaxPodsCalculator: Sendable {
     ///
     /// - Parameters:
     ///   - instanceType: an EC2 instance type, e.g. `m5.large`.
-    ///   - vCPUs: the instance's vCPU count, which chooses the cap (110, or 250 above 30).
+    ///   - vCPUs: the instance's vCPU count, which chooses the cap (110, or 250 above 30); nil: the
+    ///     type's own (`DefaultVCpus` from the vCPU table), as AWS's calculator takes it, and
+    ///     `unknownVCPUs` when the table does not list the type.
     ///   - prefixDelegation: whether the VPC CNI runs with prefix delegation.
     ///   - customNetworking: whether the VPC CNI runs with custom networking (one ENI fewer).
     ///   - maxENIs: the most ENIs the VPC CNI may use (`--cni-max-eni`), if limited.
     ///   - showMaxAllowed: answer the uncapped value (`--show-max-allowed`) instead of the capped one.
     public func calculate(
-        instanceType: String, vCPUs: Int, prefixDelegation: Bool = false,
+        instanceType: String, vCPUs givenVCPUs: Int?, prefixDelegation: Bool = false,
         customNetworking: Bool = false, maxENIs: Int? = nil, showMaxAllowed: Bool = false
     ) throws(MaxPodsError) -> MaxPodsResult {
         let limits = try limits(for: instanceType)
+        guard let vCPUs = givenVCPUs ?? limits.defaultVCPUs else { throw .unknownVCPUs(limits.instanceType) }
         guard vCPUs >= 1 else { throw .invalidVCPUs(vCPUs) }
         let capacity = try capacity(
             of: limits, prefixDelegation: prefixDelegation, customNetworking: customNetworking,
@@ -95,6 +98,7 @@ public struct MaxPodsCalculator: Sendable {
             recommended: recommended, enis: capacity.enis, instanceEnis: limits.maxENIs,
             ipv4PerEni: limits.ipv4PerENI, formula: capacity.formula, mode: capacity.mode,
             cap: showMaxAllowed ? nil : cap, capApplied: maxPods < capacity.pods, vcpus: vCPUs,
+            vcpusSource: givenVCPUs == nil ? .instanceType : .given,
             hypervisor: limits.hypervisor, prefixDelegation: prefixDelegation,
             prefixDelegationFellBack: capacity.prefixDelegationFellBack,
             customNetworking: customNetworking, maxEnisLimit: maxENIs, notes: notes)

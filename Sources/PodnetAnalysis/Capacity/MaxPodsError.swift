@@ -6,6 +6,8 @@ public enum MaxPodsError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidMaxENIs(Int)
     /// The vCPU count is below 1.
     case invalidVCPUs(Int)
+    /// No vCPU count was given and the vCPU table does not list the instance type.
+    case unknownVCPUs(String)
     /// Custom networking reserves the primary ENI, and no ENI is left for pods.
     case noENIsForPods(instanceType: String, instanceENIs: Int, maxENIs: Int?)
 
@@ -20,6 +22,10 @@ public enum MaxPodsError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the ENI limit must be at least 1, got \(value)"
         case .invalidVCPUs(let value):
             return "the vCPU count must be at least 1, got \(value)"
+        case .unknownVCPUs(let name):
+            return "the vCPU count of \(name) is not known (it is not in podnetd's vCPU table), and it chooses the"
+                + " cap (110, or 250 above 30 vCPUs): give it with --vcpus N (EC2's DefaultVCpus: aws ec2"
+                + " describe-instance-types --instance-types \(name) --query 'InstanceTypes[].VCpuInfo.DefaultVCpus')"
         case .noENIsForPods(let instanceType, let instanceENIs, let maxENIs):
             let available: String
             if let maxENIs, maxENIs < instanceENIs {

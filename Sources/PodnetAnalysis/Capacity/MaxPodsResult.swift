@@ -6,6 +6,14 @@ public enum MaxPodsMode: String, Sendable, Hashable, Codable {
     case prefixDelegation = "prefix-delegation"
 }
 
+/// Where the vCPU count that chooses the max-pods cap came from.
+public enum VCPUSource: String, Sendable, Hashable, Codable {
+    /// Given by the caller (`--vcpus`, or the node's own count).
+    case given
+    /// The instance type's `DefaultVCpus`, from the vCPU table.
+    case instanceType = "instance-type"
+}
+
 /// A max-pods value and how it was derived, as `podnetd max-pods` prints it (text or JSON).
 public struct MaxPodsResult: Sendable, Codable, Equatable {
     /// The instance type, as the table spells it.
@@ -32,6 +40,8 @@ public struct MaxPodsResult: Sendable, Codable, Equatable {
     public let capApplied: Bool
     /// The vCPU count that chose the cap.
     public let vcpus: Int
+    /// Where `vcpus` came from: given by the caller, or the instance type's own count.
+    public let vcpusSource: VCPUSource
     /// The instance type's hypervisor.
     public let hypervisor: Hypervisor
     /// Whether prefix delegation was asked for.
@@ -48,7 +58,7 @@ public struct MaxPodsResult: Sendable, Codable, Equatable {
     /// The JSON keys (camelCase, as the properties).
     private enum CodingKeys: String, CodingKey {
         case instanceType, maxPods, maxAllowed, recommended, enis, instanceEnis, ipv4PerEni, formula
-        case mode, cap, capApplied, vcpus, hypervisor, prefixDelegation, prefixDelegationFellBack
+        case mode, cap, capApplied, vcpus, vcpusSource, hypervisor, prefixDelegation, prefixDelegationFellBack
         case customNetworking, maxEnisLimit, notes
     }
 
@@ -67,6 +77,7 @@ public struct MaxPodsResult: Sendable, Codable, Equatable {
         try container.encode(cap, forKey: .cap)
         try container.encode(capApplied, forKey: .capApplied)
         try container.encode(vcpus, forKey: .vcpus)
+        try container.encode(vcpusSource, forKey: .vcpusSource)
         try container.encode(hypervisor, forKey: .hypervisor)
         try container.encode(prefixDelegation, forKey: .prefixDelegation)
         try container.encode(prefixDelegationFellBack, forKey: .prefixDelegationFellBack)

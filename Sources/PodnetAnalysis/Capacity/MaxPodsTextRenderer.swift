@@ -20,10 +20,11 @@ extension MaxPodsCalculator {
         }
         row("formula", result.formula)
         let vcpus = "\(result.vcpus) vCPU\(result.vcpus == 1 ? "" : "s")"
+        let origin = result.vcpusSource == .instanceType ? "\(result.instanceType)'s own count" : "as given"
         let rule =
             result.vcpus > MaxPodsCalculator.highCPUThreshold
-            ? "\(vcpus) > \(MaxPodsCalculator.highCPUThreshold)"
-            : "\(vcpus) ≤ \(MaxPodsCalculator.highCPUThreshold)"
+            ? "\(vcpus) > \(MaxPodsCalculator.highCPUThreshold), \(origin)"
+            : "\(vcpus) ≤ \(MaxPodsCalculator.highCPUThreshold), \(origin)"
         if let cap = result.cap {
             if result.capApplied {
                 row("cap", "\(cap) (\(rule)): applied, \(result.maxAllowed) → \(result.maxPods)")

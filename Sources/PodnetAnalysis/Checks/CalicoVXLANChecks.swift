@@ -43,15 +43,27 @@ extension Analysis {
                 Finding(
                     check: .vxlanDeviceDown, object: name, summary: "\(name) is \(state)",
                     detail: "Every packet between pods on this node and pods on other nodes goes through \(name). "
-                        + "While it is \(link.isAdminUp ? "without carrier" : "down") the kernel drops that traffic "
-                        + "(routes through it are marked linkdown): cross-node pod traffic from this node is broken. "
                         + (link.isAdminUp
-                            ? "A VXLAN device loses its carrier when its underlay interface goes down."
-                            : "Felix sets the device up when it creates it; something set it down since."),
+                            ? "Without carrier the kernel keeps the routes through it but marks them linkdown and "
+                                + "drops what they carry: cross-node pod traffic from this node is broken. A VXLAN "
+                                + "device without carrier is unusual (the kernel does not take it from the underlay); "
+                                + "read the kernel log."
+                            : "When a device is set down the kernel deletes every route through it — here the "
+                                + "remote blocks' `BLOCK via TUNNEL_IP dev \(name) onlink` routes — and every "
+                                + "neighbour entry on it, the permanent ones Felix programmed included; it keeps the "
+                                + "device's address and its permanent FDB entries. So this node has no route to "
+                                + "other nodes' pods at all: cross-node pod traffic from this node is broken, and "
+                                + "setting the device up again restores nothing by itself. Felix sets the device up "
+                                + "when it creates it; something set it down since."),
                     evidence: [syntax.link(link)] + underlayEvidence(link),
-                    remediation: "Bring it up: ip link set \(name) up (and its underlay, if that is down); then find "
-                        + "out what set it down. Restarting calico-node on this node makes Felix reconcile the "
-                        + "device: \(calicoNodeCommands)."))
+                    remediation: "Bring it up: ip link set \(name) up (and its underlay, if that is down). "
+                        + (link.isAdminUp
+                            ? ""
+                            : "Felix resyncs the device's routes and neighbour/FDB entries when it sees it come up: "
+                                + "check within seconds with ip route show dev \(name) and ip neigh show dev \(name). ")
+                        + "If they stay missing, restart calico-node on this node — \(calicoNodeCommands). Then find "
+                        + "out what set it down (a network manager that manages \(name): tell NetworkManager or "
+                        + "systemd-networkd to leave it unmanaged)."))
         }
         checkVXLANConfig(link: link, family: family)
         checkVXLANUnderlayMTU(link: link, family: family)
@@ -72,14 +84,32 @@ extension Analysis {
                 detail: "Calico in VXLAN mode carries all \(version) pod traffic between nodes through \(name), "
                     + "which Felix (calico-node) creates at start-up. Without it this node has no routes to "
                     + "other nodes' pod blocks: its pods cannot reach pods elsewhere, and other nodes' pods cannot "
-                    + "reach pods here. Either calico-node is not running (or not ready) on this node, the IP pool's "
-                    + "vxlanMode is Never (IPIP or unencapsulated routing instead), or the device was deleted.",
+                    + "reach pods here. Felix creates the device only while VXLAN is enabled for \(version): "
+                    + vxlanEnabledRule(family)
+                    + " Otherwise calico-node is not running (or not ready) on this node, or the device was deleted.",
                 evidence: Self.capped(evidence),
-                remediation: "Check calico-node on this node — \(calicoNodeCommands) — and its log "
-                    + "(kubectl -n calico-system logs POD -c calico-node | grep -i vxlan); check the pools' "
-                    + "vxlanMode (calicoctl get ippools -o wide). Restarting calico-node (kubectl -n calico-system "
-                    + "delete pod POD) recreates the device. If the cluster does not use VXLAN, set cni in "
-                    + "podnetd's config."))
+                remediation: "Check whether VXLAN is enabled — restarting calico-node does not bring the device back "
+                    + "while it is not: "
+                    + (family == .ipv6
+                        ? ""
+                        : "kubectl get felixconfiguration default -o yaml (or calicoctl get felixconfiguration default "
+                            + "-o yaml): spec.vxlanEnabled must be absent or true; ")
+                    + "kubectl get ippools -o yaml (or calicoctl get ippools -o yaml): at least one \(version) pool "
+                    + "needs spec.vxlanMode Always or CrossSubnet (absent means Never). If it is enabled, check "
+                    + "calico-node on this node — \(calicoNodeCommands) — and its log (kubectl -n calico-system logs "
+                    + "POD -c calico-node | grep -i vxlan); restarting it (kubectl -n calico-system delete pod POD) "
+                    + "recreates the device. If the cluster does not use VXLAN, set cni in podnetd's config."))
+    }
+
+    /// When Felix enables VXLAN (felix/calc/encapsulation_resolver.go): FelixConfiguration's
+    /// `vxlanEnabled` when set (IPv4 only), else whether some pool of the family has a VXLAN mode.
+    private func vxlanEnabledRule(_ family: AddressFamily) -> String {
+        family == .ipv6
+            ? "when some IPv6 IPPool has vxlanMode Always or CrossSubnet (unset means Never; FelixConfiguration "
+                + "has no IPv6 switch)."
+            : "FelixConfiguration's vxlanEnabled decides when it is set (false: no device, whatever the pools say); "
+                + "unset, Felix enables VXLAN when some IPv4 IPPool has vxlanMode Always or CrossSubnet (unset "
+                + "means Never)."
     }
 
     private func underlay(of link: Link) -> Link? {
@@ -298,7 +328,9 @@ extension Analysis {
                 evidence: evidence,
                 remediation: "Inspect: ip neigh show dev \(link.name); bridge fdb show dev \(link.name); ip route show "
                     + "dev \(link.name). Check the remote node's VXLAN tunnel address and MAC (kubectl get node NODE "
-                    + "-o yaml: annotations projectcalico.org/IPv4VXLANTunnelAddr, IPv4VXLANTunnelMACAddr). Felix "
+                    + "-o yaml: annotations projectcalico.org/IPv4VXLANTunnelAddr and "
+                    + "projectcalico.org/VXLANTunnelMACAddr; projectcalico.org/IPv6VXLANTunnelAddr and "
+                    + "projectcalico.org/VXLANTunnelMACAddrV6 for IPv6). Felix "
                     + "reprograms all three on start: read calico-node's log here (kubectl -n calico-system logs POD "
                     + "-c calico-node | grep -i vxlan) and restart it — \(calicoNodeCommands)."))
     }
@@ -323,7 +355,8 @@ extension Analysis {
                     + "route is stale: Felix here missed the update) or podnetd's expectedRemoteBlocks is out of date.",
                 evidence: evidence,
                 remediation: "Check who owns the block: calicoctl ipam show --show-blocks, and the owner's tunnel "
-                    + "address (kubectl get node NODE -o yaml | grep VXLANTunnelAddr). If calico.expectedRemoteBlocks "
+                    + "address (kubectl get node NODE -o yaml | grep projectcalico.org/IPv4VXLANTunnelAddr). If "
+                    + "calico.expectedRemoteBlocks "
                     + "is stale, update it; otherwise restart calico-node on this node so Felix rewrites the route — "
                     + "\(calicoNodeCommands)."))
     }

@@ -14,8 +14,16 @@ extension Analysis {
             maxPods: e.maxPods, maxPodsSource: e.maxPodsSource, instanceType: e.instanceType,
             instanceTypeSource: e.instanceTypeSource, vcpus: e.vCPUs, workloads: workloads)
         var notes: [String] = []
-        let vCPUs = e.vCPUs ?? 1
-        if e.vCPUs == nil { notes.append("vCPU count unknown: the 110 cap (30 vCPUs or fewer) is assumed") }
+        let typeVCPUs = e.instanceType.flatMap { calculator.table.lookup($0)?.defaultVCPUs }
+        let vCPUs = e.vCPUs ?? typeVCPUs ?? 1
+        if e.vCPUs == nil {
+            if let typeVCPUs, let type = e.instanceType {
+                notes.append("the node's vCPU count is unknown: \(type)'s own \(typeVCPUs) vCPUs choose the cap")
+                report.vcpus = typeVCPUs
+            } else {
+                notes.append("vCPU count unknown: the 110 cap (30 vCPUs or fewer) is assumed")
+            }
+        }
         let cap = MaxPodsCalculator.cap(forVCPUs: vCPUs)
 
         // The instance's limits.
@@ -182,16 +190,26 @@ extension Analysis {
                 + "aws-node ENABLE_PREFIX_DELEGATION=true): \(prefix.formula) on \(limits.instanceType), recommended "
                 + "maxPods \(prefix.recommended)."
         }
+        // An unconfirmed number (a --max-pods flag may override it, unreadably) is not asserted as
+        // critical: a warning still shows the risk, and the text says how to confirm it.
+        let unconfirmed = expectations.maxPodsMayBeOverridden
+        let node = snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname
+        let confirm =
+            unconfirmed
+            ? " podnetd could not confirm maxPods \(maxPods): a --max-pods flag may override it. Confirm what "
+                + "kubelet runs with first: kubectl get node \(node) -o jsonpath='{.status.capacity.pods}' (or ps -o "
+                + "args= -C kubelet on the node)."
+            : ""
         add(
             Finding(
-                check: .maxPodsExceedsIPCapacity, object: "maxPods",
+                check: .maxPodsExceedsIPCapacity, severity: unconfirmed ? .warning : nil, object: "maxPods",
                 summary: "maxPods \(maxPods) is above the \(result.maxAllowed) pods \(result.instanceType)'s ENIs can "
-                    + "address",
+                    + "address" + (unconfirmed ? " (maxPods may be overridden)" : ""),
                 detail: "With the VPC CNI every pod gets an IP address of one of the instance's ENIs, and "
                     + "\(result.instanceType) has room for \(result.formula) pods (\(result.mode.rawValue) mode). "
                     + "kubelet accepts up to \(maxPods), so once the addresses run out the scheduler keeps placing "
                     + "pods here that can never start: they hang in ContainerCreating with \"failed to assign an IP "
-                    + "address to container\", and the node may turn NotReady.",
+                    + "address to container\", and the node may turn NotReady." + confirm,
                 evidence: [
                     evidence,
                     "\(result.instanceType): \(result.instanceEnis) ENIs × \(result.ipv4PerEni) IPv4 addresses (ENI "

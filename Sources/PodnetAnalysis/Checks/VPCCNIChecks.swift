@@ -39,7 +39,8 @@ extension Analysis {
                 remediation: "Inspect: ip rule show | grep \(address). The CNI adds the rule when the pod starts: "
                     + "recreate the pod (find it: kubectl get pods -A -o wide | grep \(address)), and read aws-node's "
                     + "log on this node (kubectl -n kube-system logs -l k8s-app=aws-node -c aws-node, or "
-                    + "/var/log/aws-routed-eni/plugin.log on the node)."))
+                    + "/var/log/aws-routed-eni/plugin.log on the node). If rules are missing for several pods, "
+                    + "recreating pods only hides the cause: " + Self.vpcCNIRuleLossCauses))
     }
 
     private func checkSecondaryConflict(address: IPAddress, route: Route) {
@@ -61,6 +62,16 @@ extension Analysis {
                     + ". Then keep the host's network configuration away from secondary IPs and secondary ENIs "
                     + "(leave them to the VPC CNI)."))
     }
+
+    /// Why the VPC CNI's rules and ENI tables go missing on more than one pod, beyond a failed pod set-up.
+    static let vpcCNIRuleLossCauses =
+        "check the VPC CNI's version (kubectl -n kube-system get daemonset aws-node -o "
+        + "jsonpath='{.spec.template.spec.containers[0].image}') against its release notes "
+        + "(github.com/aws/amazon-vpc-cni-k8s/releases) — a CNI version has lost these rules before: v1.5.4 left "
+        + "pods without their `to POD_IP lookup main` rules (aws/amazon-vpc-cni-k8s#641, fixed in v1.5.5); and "
+        + "whether the host's network manager touched the ENIs: restarting systemd-networkd takes secondary ENIs down "
+        + "and up, which lost the CNI's rules, and aws-node did not put them back (aws/amazon-vpc-cni-k8s#3309): "
+        + "keep systemd-networkd and NetworkManager away from the secondary ENIs and eni* veths."
 
     /// Every `from … lookup N` rule's table must hold a default route.
     private func checkENITables() {
@@ -100,7 +111,7 @@ extension Analysis {
                         + "attached and up?). aws-node (ipamd) programs the table when it attaches the ENI: read its "
                         + "log (kubectl -n kube-system logs -l k8s-app=aws-node -c aws-node, /var/log/aws-routed-eni/"
                         + "ipamd.log on the node) and restart aws-node on this node; recreate the affected pods if "
-                        + "the ENI was detached."))
+                        + "the ENI was detached. If it happens again: " + Self.vpcCNIRuleLossCauses))
         }
     }
 }

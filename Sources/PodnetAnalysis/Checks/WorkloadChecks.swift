@@ -9,7 +9,10 @@ extension Analysis {
             let routes = index.workloadRoutes[link.index] ?? []
             let cni = index.workloadKinds[link.index] == .eni ? "the VPC CNI (aws-node)" : "Calico's CNI plugin"
             if routes.isEmpty {
-                guard link.isAdminUp else { continue }
+                guard link.isAdminUp else {
+                    reportAdministrativelyDown(link, cni: cni, podsOnNode: podsOnNode)
+                    continue
+                }
                 add(
                     Finding(
                         check: .workloadRouteMissing, object: link.name,
@@ -27,7 +30,10 @@ extension Analysis {
                 let state = link.isAdminUp ? "has no carrier (the pod side is down)" : "is administratively down"
                 add(
                     Finding(
-                        check: .workloadInterfaceDown, object: link.name,
+                        // Administratively down, nothing brings it back by itself (see below); no
+                        // carrier is mostly a pod being torn down.
+                        check: .workloadInterfaceDown, severity: link.isAdminUp ? .warning : .critical,
+                        object: link.name,
                         summary: "\(link.name) \(state), but \(Self.plural(routes.count, "route")) "
                             + "\(routes.count == 1 ? "leads" : "lead") to it",
                         detail: "Traffic for the pod behind \(link.name) is routed to the veth, but the veth "
@@ -40,6 +46,37 @@ extension Analysis {
         }
         checkWorkloadProxyARP()
         checkWorkloadPools()
+    }
+
+    /// A workload veth set administratively down (`ip link set caliX down`): the kernel deletes
+    /// every route through a device that goes down, so the pod's `/32 dev caliX` route is gone and
+    /// the veth looks like one without routes. Critical, as a missing route is: the pod is cut off,
+    /// and it stays so — nothing sets the link up again by itself.
+    private func reportAdministrativelyDown(_ link: Link, cni: String, podsOnNode: String) {
+        let calico = index.workloadKinds[link.index] == .calico
+        let restore =
+            calico
+            ? "Felix (calico-node) rescans an interface's routes when it comes up and adds the pod's route "
+                + "again: check with ip route show dev \(link.name) a few seconds later; if it stays empty, "
+                + "recreate the pod (kubectl delete pod …)."
+            : "The VPC CNI adds the pod's route only when the pod starts, so setting the link up does not "
+                + "restore it: recreate the pod (kubectl delete pod …) so the CNI sets it up again."
+        add(
+            Finding(
+                check: .workloadInterfaceDown, severity: .critical, object: link.name,
+                summary: "\(link.name) is administratively down: its pod is unreachable",
+                detail: "\(link.name) is the host side of a pod's veth, and it is administratively down (someone "
+                    + "or something ran ip link set \(link.name) down). When a device goes down the kernel "
+                    + "deletes every route through it, so the pod's host route `POD_IP dev \(link.name) scope "
+                    + "link`, which \(cni) added when the pod started, is gone as well: nothing — other pods, the "
+                    + "node, Services — can reach the pod, and the pod cannot send either. Setting the link up "
+                    + "again does not bring the route back by itself.",
+                evidence: [syntax.link(link)],
+                remediation: "Find the pod (\(podsOnNode); the CNI's log names the interface) and set the link up: "
+                    + "ip link set \(link.name) up. \(restore) Then find what set it down: a network manager "
+                    + "that manages cali*/eni* interfaces (tell NetworkManager or systemd-networkd to leave "
+                    + "them unmanaged), a script, or a person. If no pod owns the veth, it is a leftover: ip "
+                    + "link delete \(link.name)."))
     }
 
     /// Calico pods route everything to 169.254.1.1, an address nobody holds: the host veth answers

@@ -31,6 +31,12 @@ public struct Expectations: Sendable, Hashable {
     public var vCPUs: Int?
     public var awsVpcCni: AWSVPCCNIExpectations
     public var thresholds: Thresholds
+    /// A kubelet `--max-pods` flag may override `maxPods`, but what would say so could not be read:
+    /// findings that rest on `maxPods` are not asserted as critical.
+    public var maxPodsMayBeOverridden: Bool
+    /// The node's kernel release (`uname -r`: this node's, or the one a dump recorded); nil when
+    /// unknown (a dump without node facts).
+    public var kernelRelease: String?
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,
@@ -38,7 +44,8 @@ public struct Expectations: Sendable, Hashable {
         hostGW: HostGWExpectations = HostGWExpectations(), maxPods: Int? = nil, maxPodsSource: String = "unknown",
         kubeletConfigPath: String? = nil, instanceType: String? = nil, instanceTypeSource: String = "unknown",
         vCPUs: Int? = nil,
-        awsVpcCni: AWSVPCCNIExpectations = AWSVPCCNIExpectations(), thresholds: Thresholds = Thresholds()
+        awsVpcCni: AWSVPCCNIExpectations = AWSVPCCNIExpectations(), thresholds: Thresholds = Thresholds(),
+        maxPodsMayBeOverridden: Bool = false, kernelRelease: String? = nil
     ) {
         self.cni = cni
         self.podCIDRs = podCIDRs
@@ -55,6 +62,8 @@ public struct Expectations: Sendable, Hashable {
         self.vCPUs = vCPUs
         self.awsVpcCni = awsVpcCni
         self.thresholds = thresholds
+        self.maxPodsMayBeOverridden = maxPodsMayBeOverridden
+        self.kernelRelease = kernelRelease
     }
 
     /// The block size of a family.

@@ -113,7 +113,9 @@ extension CheckID {
             description: "a cali…/eni… veth that is up has no /32 (or /128) route to it"),
         CheckDescriptor(
             id: .workloadInterfaceDown, area: "workloads", defaultSeverity: .warning,
-            description: "a workload route points to a veth that is down or has no carrier"),
+            description:
+                "a workload veth is administratively down (its routes are flushed: critical), or a workload route "
+                + "points to a veth without carrier"),
         CheckDescriptor(
             id: .workloadIPOutsidePool, area: "workloads", defaultSeverity: .warning,
             description: "a workload IP lies outside every configured pod CIDR"),
@@ -143,7 +145,9 @@ extension CheckID {
             description: "a pod IP is also configured as a host address"),
         CheckDescriptor(
             id: .maxPodsExceedsIPCapacity, area: "capacity", defaultSeverity: .critical,
-            description: "kubelet maxPods above the ENI IP capacity of the instance type (AWS VPC CNI)"),
+            description:
+                "kubelet maxPods above the ENI IP capacity of the instance type (AWS VPC CNI); a warning while a "
+                + "--max-pods flag may override maxPods unreadably"),
         CheckDescriptor(
             id: .maxPodsLimitedByENI, area: "capacity", defaultSeverity: .warning,
             description: "overlay CNI, but kubelet maxPods equals the VPC CNI's ENI limit of the instance type"),

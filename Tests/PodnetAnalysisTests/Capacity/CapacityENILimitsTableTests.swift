@@ -18,15 +18,55 @@ struct CapacityENILimitsTableTests {
         #expect(ENILimitsData.tsv.hasPrefix("# source: "))
     }
 
-    @Test("the embedded table is the shared eni-limits.tsv, verbatim")
-    func embeddedTableMatchesSharedTSV() throws {
-        let shared = try SharedCapacityData.text("eni-limits.tsv")
-        let expected = shared.hasSuffix("\n") ? String(shared.dropLast()) : shared
-        #expect(
-            ENILimitsData.tsv == expected,
-            "Sources/PodnetAnalysis/Capacity/ENILimitsData.swift is stale: run Scripts/generate-eni-table.sh"
-        )
-        #expect(ENILimitsTable(parsing: shared) == ENILimitsTable.embedded)
+    @Test("the embedded tables are Config/data's eni-limits.tsv and instance-vcpus.tsv, verbatim")
+    func embeddedTablesMatchRepositoryData() throws {
+        let eniLimits = try RepositoryCapacityData.text("eni-limits.tsv")
+        let vCPUs = try RepositoryCapacityData.text("instance-vcpus.tsv")
+        let stale = "is stale: run Scripts/generate-eni-table.sh"
+        #expect(ENILimitsData.tsv + "\n" == eniLimits, "Sources/PodnetAnalysis/Capacity/ENILimitsData.swift \(stale)")
+        #expect(InstanceVCPUsData.tsv + "\n" == vCPUs, "Sources/PodnetAnalysis/Capacity/InstanceVCPUsData.swift \(stale)")
+        #expect(ENILimitsTable(parsing: eniLimits, vCPUs: vCPUs) == ENILimitsTable.embedded)
+    }
+
+    @Test("the data files keep their provenance: a # source: line first, naming the upstream commit")
+    func dataFilesKeepProvenance() throws {
+        for name in ["eni-limits.tsv", "eni-max-pods.txt", "instance-vcpus.tsv"] {
+            let first = try RepositoryCapacityData.text(name).split(separator: "\n").first ?? ""
+            #expect(first.hasPrefix("# source: "), "\(name): \(first)")
+            #expect(first.contains("commit "), "\(name): \(first)")
+        }
+        #expect(ENILimitsTable.embedded.vCPUSource?.hasPrefix("aws/karpenter-provider-aws") == true)
+    }
+
+    @Test("vCPU counts: 1,370 of the 1,391 types, c5.9xlarge 36, t3a.medium 2; mac2.metal unknown")
+    func vCPUCounts() throws {
+        let table = ENILimitsTable.embedded
+        #expect(table.malformedVCPULines.isEmpty, "malformed: \(table.malformedVCPULines)")
+        #expect(table.limits.values.filter { $0.defaultVCPUs != nil }.count == 1370)
+        #expect(try #require(table["c5.9xlarge"]).defaultVCPUs == 36)
+        #expect(try #require(table["t3a.medium"]).defaultVCPUs == 2)
+        #expect(try #require(table["mac2.metal"]).defaultVCPUs == nil)
+    }
+
+    @Test("vCPU rows that do not parse, repeat, or name a type the ENI table lacks are skipped with a reason")
+    func malformedVCPULines() {
+        let eni = """
+            instance_type\tmax_enis\tipv4_per_eni\tdefault_network_card_index\tnetwork_cards\tmax_enis_per_card\thypervisor\tbare_metal
+            m5.large\t3\t10\t0\t1\t0:3\tnitro\tfalse
+            """
+        let vCPUs = """
+            # source: test
+            instance_type\tdefault_vcpus
+            m5.large\t2
+            m5.large\t4
+            x9.huge\t8
+            m5.large\tzero
+            """
+        let table = ENILimitsTable(parsing: eni, vCPUs: vCPUs)
+        #expect(table.vCPUSource == "test")
+        #expect(table["m5.large"]?.defaultVCPUs == 2)
+        #expect(table.malformedVCPULines.map(\.lineNumber) == [4, 5, 6])
+        #expect(table.malformedVCPULines[1].reason.contains("not in the ENI table"))
     }
 
     @Test("a row keeps every column: p4d.24xlarge has four cards and 15 ENIs on the default one")

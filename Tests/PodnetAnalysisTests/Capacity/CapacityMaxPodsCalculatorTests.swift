@@ -8,17 +8,9 @@ struct CapacityMaxPodsCalculatorTests {
 
     @Test("every row of AWS's eni-max-pods.txt equals the uncapped secondary-IP result")
     func officialListMatches() throws {
-        let text = try SharedCapacityData.text("eni-max-pods.txt")
-        var rows = 0
+        let rows = try RepositoryCapacityData.officialMaxPods()
         var mismatches: [String] = []
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 2, let expected = Int(fields[1]) else {
-                mismatches.append("unreadable line: \(line)")
-                continue
-            }
-            rows += 1
-            let type = String(fields[0])
+        for (type, expected) in rows {
             do {
                 let result = try calculator.calculate(instanceType: type, vCPUs: 1, showMaxAllowed: true)
                 let capacity = try calculator.ipCapacity(instanceType: type)
@@ -29,8 +21,57 @@ struct CapacityMaxPodsCalculatorTests {
                 mismatches.append("\(type): \(error)")
             }
         }
-        #expect(rows == 1391)
+        #expect(rows.count == 1391)
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
+    }
+
+    @Test("every row of eni-max-pods.txt, capped by the type's own vCPUs, is min(row, 110 or 250)")
+    func officialListCappedByOwnVCPUs() throws {
+        let rows = try RepositoryCapacityData.officialMaxPods()
+        var withoutVCPUs: [String] = []
+        var mismatches: [String] = []
+        for (type, official) in rows {
+            guard let vCPUs = calculator.table[type]?.defaultVCPUs else {
+                withoutVCPUs.append(type)
+                #expect(throws: MaxPodsError.unknownVCPUs(type)) { try calculator.calculate(instanceType: type, vCPUs: nil) }
+                continue
+            }
+            do {
+                let result = try calculator.calculate(instanceType: type, vCPUs: nil)
+                let expected = min(official, vCPUs > 30 ? 250 : 110)
+                if result.maxPods != expected || result.vcpus != vCPUs || result.vcpusSource != .instanceType {
+                    mismatches.append("\(type) (\(vCPUs) vCPUs): expected \(expected), got \(result.maxPods)")
+                }
+            } catch {
+                mismatches.append("\(type): \(error)")
+            }
+        }
+        #expect(rows.count == 1391)
+        #expect(withoutVCPUs.count == 21, "\(withoutVCPUs)")
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
+    }
+
+    @Test("c5.9xlarge takes its own 36 vCPUs: cap 250, so 234; --vcpus 2 still overrides to 110")
+    func ownVCPUsChooseTheCap() throws {
+        let own = try calculator.calculate(instanceType: "c5.9xlarge", vCPUs: nil)
+        #expect(own.maxPods == 234)
+        #expect(own.vcpus == 36)
+        #expect(own.vcpusSource == .instanceType)
+        #expect(own.cap == 250)
+        #expect(own.capApplied == false)
+        let given = try calculator.calculate(instanceType: "c5.9xlarge", vCPUs: 2)
+        #expect(given.maxPods == 110)
+        #expect(given.vcpusSource == .given)
+        let text = MaxPodsCalculator.renderText(own)
+        #expect(text.hasPrefix("234\n"))
+        #expect(text.contains("cap:            250 (36 vCPUs > 30, c5.9xlarge's own count): not applied, 234 ≤ 250"), "\(text)")
+    }
+
+    @Test("a type without a known vCPU count asks for --vcpus instead of guessing")
+    func unknownVCPUsAskForTheFlag() throws {
+        #expect(throws: MaxPodsError.unknownVCPUs("mac2.metal")) { try calculator.calculate(instanceType: "mac2.metal", vCPUs: nil) }
+        #expect(MaxPodsError.unknownVCPUs("mac2.metal").description.contains("--vcpus"))
+        #expect(try calculator.calculate(instanceType: "mac2.metal", vCPUs: 12).maxPods == 110)
     }
 
     // The seeds' numbers, secondary-IP mode, capped (all below 110).

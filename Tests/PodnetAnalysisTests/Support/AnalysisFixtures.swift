@@ -83,6 +83,25 @@ extension NodeSnapshot {
         change(&links[position])
     }
 
+    /// Removes the link named `name` with everything on it (addresses, routes through it,
+    /// neighbours, FDB entries), as deleting the device does.
+    mutating func removeLink(named name: String) {
+        let device = index(of: name)
+        links.removeAll { $0.index == device }
+        addresses.removeAll { $0.interfaceIndex == device }
+        routes.removeAll { $0.nextHops.contains { $0.interfaceIndex == device } }
+        neighbours.removeAll { $0.interfaceIndex == device }
+        fdb.removeAll { $0.interfaceIndex == device }
+    }
+
+    /// Sets the link named `name` administratively down (no carrier either).
+    mutating func setLinkDown(_ name: String) {
+        modifyLink(name) {
+            $0.flags.remove([.up, .lowerUp])
+            $0.operState = .down
+        }
+    }
+
     /// Removes the routes (of any table) whose destination is `destination`, and returns how many.
     @discardableResult
     mutating func removeRoutes(to destination: String, where extra: (Route) -> Bool = { _ in true }) -> Int {
