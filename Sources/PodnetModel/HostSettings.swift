@@ -8,11 +8,24 @@ public struct HostSettings: Hashable, Sendable, Codable {
     public var ipv4RPFilterDefault: Int?
     /// net.ipv6.conf.all.forwarding.
     public var ipv6Forwarding: Bool?
+    /// The IPv4 neighbour (ARP) table's size and GC thresholds (RTM_GETNEIGHTBL `arp_cache`); nil in
+    /// dumps that predate it.
+    public var ipv4NeighbourTable: NeighbourTableUsage?
+    /// The IPv6 neighbour (NDP) table's (`ndisc_cache`); nil without IPv6 or in older dumps.
+    public var ipv6NeighbourTable: NeighbourTableUsage?
+    /// nf_conntrack_count and nf_conntrack_max of the namespace; nil when conntrack is not loaded (or
+    /// in older dumps).
+    public var conntrack: ConntrackUsage?
 
     public init(ipv4Forwarding: Bool? = nil, ipv4RPFilterAll: Int? = nil, ipv4RPFilterDefault: Int? = nil, ipv6Forwarding: Bool? = nil) {
         self.ipv4Forwarding = ipv4Forwarding
         self.ipv4RPFilterAll = ipv4RPFilterAll
         self.ipv4RPFilterDefault = ipv4RPFilterDefault
         self.ipv6Forwarding = ipv6Forwarding
+    }
+
+    /// The neighbour table of a family.
+    public func neighbourTable(_ family: AddressFamily) -> NeighbourTableUsage? {
+        family == .ipv6 ? ipv6NeighbourTable : ipv4NeighbourTable
     }
 }

@@ -15,11 +15,13 @@ public struct NodeSnapshot: Hashable, Sendable, Codable {
     public var neighbours: [Neighbour]
     public var fdb: [FDBEntry]
     public var rules: [Rule]
+    /// The kernel release (uname -r) the dump was taken on; nil in dumps that predate it.
+    public var kernelRelease: String?
 
     public init(
         schemaVersion: Int = NodeSnapshot.currentSchemaVersion, hostname: String = "", capturedAt: String = "",
         host: HostSettings = HostSettings(), links: [Link] = [], addresses: [Address] = [], routes: [Route] = [],
-        neighbours: [Neighbour] = [], fdb: [FDBEntry] = [], rules: [Rule] = []
+        neighbours: [Neighbour] = [], fdb: [FDBEntry] = [], rules: [Rule] = [], kernelRelease: String? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.hostname = hostname
@@ -31,5 +33,6 @@ public struct NodeSnapshot: Hashable, Sendable, Codable {
         self.neighbours = neighbours
         self.fdb = fdb
         self.rules = rules
+        self.kernelRelease = kernelRelease
     }
 }

@@ -8,6 +8,13 @@ public enum SnapshotTextFormatter {
         lines.append(
             "# host: ipv4 forwarding \(flag(host.ipv4Forwarding)), rp_filter all \(number(host.ipv4RPFilterAll)) "
                 + "default \(number(host.ipv4RPFilterDefault)), ipv6 forwarding \(flag(host.ipv6Forwarding))")
+        var usage: [String] = []
+        if let release = snapshot.kernelRelease { usage.append("kernel \(release)") }
+        for (name, table) in [("arp_cache", host.ipv4NeighbourTable), ("ndisc_cache", host.ipv6NeighbourTable)] {
+            if let table { usage.append("\(name) \(table.entries) entries (gc_thresh3 \(table.gcThresh3))") }
+        }
+        if let conntrack = host.conntrack { usage.append("conntrack \(conntrack.count) of \(conntrack.max)") }
+        if !usage.isEmpty { lines.append("# " + usage.joined(separator: ", ")) }
         section("links (ip -d link)", snapshot.links.map { $0.ipSyntax(names) }, into: &lines)
         section("addresses (ip addr)", snapshot.addresses.map { $0.ipSyntax(names) }, into: &lines)
         section("routes (ip route show table all; ip -6 route show table all)", snapshot.routes.map { $0.ipSyntax(names) }, into: &lines)
