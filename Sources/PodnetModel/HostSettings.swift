@@ -17,11 +17,18 @@ public struct HostSettings: Hashable, Sendable, Codable {
     /// in older dumps).
     public var conntrack: ConntrackUsage?
 
-    public init(ipv4Forwarding: Bool? = nil, ipv4RPFilterAll: Int? = nil, ipv4RPFilterDefault: Int? = nil, ipv6Forwarding: Bool? = nil) {
+    public init(
+        ipv4Forwarding: Bool? = nil, ipv4RPFilterAll: Int? = nil, ipv4RPFilterDefault: Int? = nil,
+        ipv6Forwarding: Bool? = nil, ipv4NeighbourTable: NeighbourTableUsage? = nil,
+        ipv6NeighbourTable: NeighbourTableUsage? = nil, conntrack: ConntrackUsage? = nil
+    ) {
         self.ipv4Forwarding = ipv4Forwarding
         self.ipv4RPFilterAll = ipv4RPFilterAll
         self.ipv4RPFilterDefault = ipv4RPFilterDefault
         self.ipv6Forwarding = ipv6Forwarding
+        self.ipv4NeighbourTable = ipv4NeighbourTable
+        self.ipv6NeighbourTable = ipv6NeighbourTable
+        self.conntrack = conntrack
     }
 
     /// The neighbour table of a family.

@@ -94,10 +94,9 @@ extension Analysis {
                 prefixDelegation: expectations.awsVpcCni.prefixDelegation, customNetworking: true,
                 maxENIs: expectations.awsVpcCni.maxENIs)
         else { return nil }
-        return (
-            result.maxAllowed, result.recommended, "\(result.formula) on \(result.instanceType)",
-            "\(result.instanceType) with custom networking: \(result.formula)"
-        )
+        let formula = "(ENIs − 1) × (IPs − 1) + 2 with \(result.instanceType)'s \(result.instanceEnis) ENIs × "
+            + "\(result.ipv4PerEni) IPs: \(result.formula)"
+        return (result.maxAllowed, result.recommended, formula, "custom networking capacity " + formula)
     }
 
     /// Custom networking as the capacity checks take it: what the node shows, else the config.
