@@ -6,25 +6,25 @@ extension Analysis {
 
     /// Neighbour entries per family against gc_thresh3: above it the kernel refuses new entries
     /// ("neighbour table overflow") and the node loses contact with pods and hosts it has not talked to.
+    ///
+    /// The limit is kernel-wide, but the kernel reports only its total entry count, permanent ones of
+    /// every namespace included, which the limit exempts. So this counts what is certain: this
+    /// namespace's non-permanent, not externally learned entries (a lower bound: pods' own entries
+    /// add to it). The kernel's total is shown as evidence.
     func checkNeighbourTablePressure() {
         for family in [AddressFamily.ipv4, .ipv6] {
             guard let table = snapshot.host.neighbourTable(family), table.gcThresh3 > 0 else { continue }
-            // Permanent and externally learned entries are exempt from the limit (Felix's VXLAN
-            // neighbours are permanent); those of this namespace are known, other namespaces' are rare.
-            let exempt = snapshot.neighbours.reduce(0) { count, neighbour in
+            let counted = snapshot.neighbours.reduce(0) { count, neighbour in
                 let isExempt = neighbour.state.contains(.permanent) || neighbour.flags.contains(.externLearn)
-                return count + (neighbour.family == family && isExempt ? 1 : 0)
+                return count + (neighbour.family == family && !isExempt ? 1 : 0)
             }
-            let counted = max(0, table.entries - exempt)
             let ratio = Double(counted) / Double(table.gcThresh3)
             guard ratio >= Self.tablePressureRatio else { continue }
-            reportNeighbourPressure(family: family, table: table, counted: counted, exempt: exempt, full: ratio >= 1)
+            reportNeighbourPressure(family: family, table: table, counted: counted, full: ratio >= 1)
         }
     }
 
-    private func reportNeighbourPressure(
-        family: AddressFamily, table: NeighbourTableUsage, counted: Int, exempt: Int, full: Bool
-    ) {
+    private func reportNeighbourPressure(family: AddressFamily, table: NeighbourTableUsage, counted: Int, full: Bool) {
         let prefix = family == .ipv6 ? "net.ipv6.neigh.default" : "net.ipv4.neigh.default"
         let name = family == .ipv6 ? "ndisc_cache" : "arp_cache"
         let percent = Int((Double(counted) / Double(table.gcThresh3) * 100).rounded())
@@ -37,15 +37,16 @@ extension Analysis {
                 summary: "\(family == .ipv6 ? "IPv6" : "IPv4") neighbour table at \(percent) % of gc_thresh3 "
                     + "(\(counted) of \(table.gcThresh3) entries)" + (full ? ": new entries are refused" : ""),
                 detail: "The kernel keeps one \(family == .ipv6 ? "NDP" : "ARP") table for all network namespaces "
-                    + "(this node's and its pods'). Once its entries reach gc_thresh3 it refuses new ones and logs "
-                    + "\"neighbour table overflow\": the node, and pods on it, can no longer reach addresses they "
-                    + "have not talked to recently — on large clusters other nodes, pods and the gateway drop out "
-                    + "intermittently. Above gc_thresh2 (\(table.gcThresh2)) the kernel already evicts entries "
-                    + "aggressively. Counted: \(table.entries) entries in the table minus \(exempt) permanent or "
-                    + "externally learned ones here, which the limit exempts.",
+                    + "(this node's and its pods'). Once its non-permanent entries reach gc_thresh3 it refuses new "
+                    + "ones and logs \"neighbour table overflow\": the node, and pods on it, can no longer reach "
+                    + "addresses they have not talked to recently — on large clusters other nodes, pods and the "
+                    + "gateway drop out intermittently. Above gc_thresh2 (\(table.gcThresh2)) the kernel already "
+                    + "evicts entries aggressively. Counted: the \(counted) non-permanent entries of this node's "
+                    + "namespace; pods' entries come on top.",
                 evidence: [
-                    "ip -s ntable show name \(name): entries \(table.entries), thresh1 \(table.gcThresh1), thresh2 "
-                        + "\(table.gcThresh2), thresh3 \(table.gcThresh3)"
+                    "ip neigh show (non-permanent, \(family == .ipv6 ? "IPv6" : "IPv4")): \(counted) entries",
+                    "ip -s ntable show name \(name): entries \(table.entries) (all namespaces, permanent included), "
+                        + "thresh1 \(table.gcThresh1), thresh2 \(table.gcThresh2), thresh3 \(table.gcThresh3)",
                 ],
                 remediation: "Raise the thresholds in the host's initial network namespace (they are kernel-wide): "
                     + "sysctl -w \(prefix).gc_thresh1=\(suggested / 8) \(prefix).gc_thresh2=\(suggested / 2) "
