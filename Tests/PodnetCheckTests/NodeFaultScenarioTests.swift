@@ -167,6 +167,52 @@ struct NodeFaultScenarioTests {
         #expect(healthy.exitCode == 0)
     }
 
+    // MARK: vxlan-checksum-offload
+
+    /// This kernel is 5.7 or newer, so the check cannot fire live: the node's dump (offload read for real)
+    /// is checked offline with its kernelRelease replaced by a 5.4 one — the analysis's only other input.
+    @Test("vxlan-checksum-offload: a dump with tx checksum on, as if from kernel 5.4; off after ethtool -K tx off")
+    func checksumOffloadThroughTheDump() throws {
+        try requireRootAndIPRoute2()
+        guard resolveExecutable("ethtool") != nil else {
+            throw MissingRequirement("ethtool is not installed: run Scripts/deps.sh as root")
+        }
+        let binary = try PodnetdBinary.locate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podnetd-offload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configFile = directory.appendingPathComponent("podnetd.yaml")
+        try Self.calicoConfig.write(to: configFile, atomically: true, encoding: .utf8)
+
+        /// Dumps the node, sets kernelRelease to 5.4.0-1103-aws, and checks the file offline.
+        func checkAsOldKernel(_ node: CalicoNode, name: String) throws -> (CheckRun, String) {
+            let dump = try binary.run(["dump"], in: node.namespace)
+            try #require(dump.exitCode == 0, "\(dump.stderr)")
+            var document = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+            let release = try #require(document["kernelRelease"] as? String, "the dump carries the kernel release")
+            document["kernelRelease"] = "5.4.0-1103-aws"
+            let file = directory.appendingPathComponent(name)
+            try JSONSerialization.data(withJSONObject: document).write(to: file)
+            let result = try binary.run(["check", "--config", configFile.path, "--snapshot", file.path, "--format", "json"])
+            let run = CheckRun(
+                exitCode: result.exitCode, findings: try CheckRun.findings(inReport: result.stdout), stdout: result.stdout,
+                stderr: result.stderr)
+            return (run, release)
+        }
+        try withCalicoNode { node in
+            let live = try CheckRun.run(config: Self.calicoConfig, in: node.namespace)
+            #expect(!live.has("vxlan-checksum-offload"), "kernel ≥ 5.7 here: \(live.findings)")
+            let (broken, release) = try checkAsOldKernel(node, name: "offload-on.json")
+            #expect(broken.has("vxlan-checksum-offload", object: "vxlan.calico", severity: "warning"), "\(broken.findings)")
+            #expect(broken.exitCode == 1, "\(broken.stderr)")
+            #expect(!release.hasPrefix("5.4."))
+            try node.namespace.exec(["ethtool", "-K", "vxlan.calico", "tx", "off"])
+            let (fixed, _) = try checkAsOldKernel(node, name: "offload-off.json")
+            #expect(!fixed.has("vxlan-checksum-offload"), "\(fixed.findings)")
+            #expect(fixed.exitCode == 0, "\(fixed.findings)")
+        }
+    }
+
     // MARK: neighbour-table-pressure
 
     /// `thresh3` of the kernel's ARP table, as iproute2 reports it.

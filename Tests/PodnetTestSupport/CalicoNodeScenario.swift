@@ -201,7 +201,9 @@ public final class CalicoNode: @unchecked Sendable {
         }
 
         if let secondNIC = s.secondNIC {
-            try ns.ip("link", "add", "eth1", "type", "veth", "peer", "name", "eth1", "netns", underlay.name)
+            try ns.ip(
+                "link", "add", "eth1", "mtu", "\(s.underlayMTU)", "type", "veth", "peer", "name", "eth1", "netns",
+                underlay.name)
             try underlay.ip("link", "set", "eth1", "up")
             try ns.ip("link", "set", "eth1", "up")
             try ns.ip("addr", "add", secondNIC, "dev", "eth1")

@@ -51,7 +51,7 @@ extension Analysis {
         if let underlay = vxlan.underlayIndex, let underlayLink = index.linksByIndex[underlay] {
             evidence.append(syntax.link(underlayLink))
         }
-        evidence += Self.capped(mismatches.map { "ip route get \($0.node): \(syntax.route($0.route))" }, limit: 4)
+        evidence += Self.capped(mismatches.map { "to \($0.node), main table: \(syntax.route($0.route))" }, limit: 4)
         let operatorSetting = "{interface: \(expected.name)}" + (expectedSubnet.map { " or {cidrs: [\($0)]}" } ?? "")
         let manifestSetting = "interface=\(expected.name)" + (expectedSubnet.map { " (or cidr=\($0))" } ?? "")
         add(

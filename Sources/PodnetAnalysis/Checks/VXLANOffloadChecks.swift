@@ -15,10 +15,9 @@ extension Analysis {
                     check: .vxlanChecksumOffload, object: name,
                     summary: "\(name) has tx checksum offload on with kernel \(release) (older than 5.7)",
                     detail: "On kernels before 5.7 the checksum of packets sent through a VXLAN device with tx "
-                        + "checksum offload can be left wrong (calico#3145; common on VMware vmxnet3 and some "
-                        + "cloud NICs): the receiving node drops them. Symptoms are selective — DNS and small "
-                        + "requests through Services or NodePorts to pods on other nodes time out, while pings work. "
-                        + "Felix switches the offload off on such kernels (Calico releases since August 2021, "
+                        + "checksum offload can be left wrong (calico#3145), and the receiving node drops them. "
+                        + "Symptoms are selective: typically connections through Services (kube-proxy's NAT) to pods "
+                        + "on other nodes stall or time out, while pings and some direct traffic work. Felix switches the offload off on such kernels (Calico releases since August 2021, "
                         + "felix#2815) unless told otherwise; here it is on.",
                     evidence: ["uname -r: \(release)", "ethtool -k \(name): tx-checksumming: on", syntax.link(link)],
                     remediation: "Now: ethtool -K \(name) tx off (lasts until the device is recreated). For good: "
