@@ -37,7 +37,7 @@ enum NodeCounters {
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         guard count > 0 else { return nil }
         let text = String(decoding: buffer[..<count], as: UTF8.self)
-        return Int(text.trimmingPrefix(while: { $0 == " " }).prefix { $0.isNumber })
+        return Int(text.drop { $0 == " " }.prefix { $0.isNumber })
     }
 
     /// Transmit checksum offload of interface `name` (ETHTOOL_GTXCSUM); nil when the ioctl fails
@@ -46,17 +46,5 @@ enum NodeCounters {
         var enabled: Int32 = 0
         let result = name.withCString { cnetlink_tx_checksum($0, &enabled) }
         return result == 0 ? LinkOffloads(txChecksum: enabled != 0) : nil
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
-        self[(firstIndex { !predicate($0) } ?? endIndex)...]
-    }
-}
-
-extension String {
-    fileprivate func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
-        self[...].trimmingPrefix(while: predicate)
     }
 }

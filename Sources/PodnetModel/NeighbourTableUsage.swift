@@ -19,24 +19,3 @@ public struct NeighbourTableUsage: Hashable, Sendable, Codable {
         self.gcThresh3 = gcThresh3
     }
 }
-
-/// The connection-tracking table of a network namespace (/proc/sys/net/netfilter).
-public struct ConntrackUsage: Hashable, Sendable, Codable {
-    /// nf_conntrack_count: entries in this namespace.
-    public var count: Int
-    /// nf_conntrack_max: the limit per namespace (one value for the whole kernel).
-    public var max: Int
-
-    public init(count: Int, max: Int) {
-        self.count = count
-        self.max = max
-    }
-}
-
-/// Offload features of an interface, as `ethtool -k` shows them.
-public struct LinkOffloads: Hashable, Sendable, Codable {
-    /// Transmit checksum offload (`tx-checksumming`): any tx-checksum-* feature on.
-    public var txChecksum: Bool
-
-    public init(txChecksum: Bool) { self.txChecksum = txChecksum }
-}
