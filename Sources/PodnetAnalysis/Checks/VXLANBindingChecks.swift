@@ -11,9 +11,10 @@ extension Analysis {
             for entry in entries { if let destination = entry.destination { destinations.append(destination) } }
         }
         guard !destinations.isEmpty else { return }
-        let lookup = MainTableLookup(snapshot: snapshot)
+        let nodes = Set(destinations).sorted()
+        let lookup = MainTableLookup(snapshot: snapshot, destinations: nodes)
         var mismatches: [(node: IPAddress, route: Route, device: Link)] = []
-        for node in Set(destinations).sorted() {
+        for node in nodes {
             guard let route = lookup.route(to: node), route.type == .unicast,
                 let device = route.nextHops.first?.interfaceIndex.flatMap({ index.linksByIndex[$0] }),
                 index.workloadKinds[device.index] == nil, device.vxlan == nil
