@@ -1,4 +1,5 @@
 import PodnetAnalysis
+import PodnetConfig
 import PodnetModel
 import Testing
 
@@ -228,5 +229,25 @@ struct NodeFaultCheckTests {
         expectFindings(
             F.analyze(snapshot, F.vpcCNIExpectations), .conntrackTablePressure, severity: .critical,
             objects: ["net.netfilter.nf_conntrack_max"])
+    }
+}
+
+@Suite("calico.vxlanMode in podnetd.yaml")
+struct VXLANModeConfigTests {
+    @Test("Always and CrossSubnet parse; unset leaves the mode to inference; anything else names key and line")
+    func parse() throws {
+        let always = try PodnetConfigFile.parse(yaml: "calico:\n  vxlanMode: Always\n", path: "podnetd.yaml")
+        #expect(always.calico.vxlanMode == .always)
+        let cross = try PodnetConfigFile.parse(yaml: "calico:\n  vxlanMode: CrossSubnet\n", path: "podnetd.yaml")
+        #expect(cross.calico.vxlanMode == .crossSubnet)
+        #expect(try PodnetConfigFile.parse(yaml: "calico: {}\n", path: "podnetd.yaml").calico.vxlanMode == nil)
+        do {
+            _ = try PodnetConfigFile.parse(yaml: "cni: auto\ncalico:\n  vxlanMode: always\n", path: "podnetd.yaml")
+            Issue.record("a lower-case mode was accepted")
+        } catch {
+            #expect(
+                "\(error)" == "podnetd.yaml:3: calico.vxlanMode: expected one of Always, CrossSubnet, got \"always\"",
+                "\(error)")
+        }
     }
 }
