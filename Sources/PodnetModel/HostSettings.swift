@@ -1,4 +1,6 @@
-/// Namespace-wide settings read over netlink (netconf `all` and `default` entries), not /proc.
+/// Namespace-wide settings read over netlink (netconf `all` and `default` entries, the neighbour
+/// tables), not /proc — except the conntrack usage, which only /proc/sys/net/netfilter shows without
+/// privileges (hidden under the unit's ProcSubset=pid: the daemon's snapshots lack it).
 public struct HostSettings: Hashable, Sendable, Codable {
     /// net.ipv4.conf.all.forwarding (= net.ipv4.ip_forward).
     public var ipv4Forwarding: Bool?
