@@ -26,6 +26,14 @@
 #include <linux/fib_rules.h>
 #include <linux/netconf.h>
 #include <linux/ip.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
 
 /// NLMSG_HDRLEN is a function-like macro chain; Swift cannot import it.
 static inline int cnetlink_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
@@ -53,6 +61,24 @@ static inline int cnetlink_parse_route_object(struct nlmsghdr *header, struct nl
         *out = NULL;
     }
     return err;
+}
+
+/// Reads whether transmit checksum offload is on for interface `name` (ETHTOOL_GTXCSUM over the
+/// SIOCETHTOOL ioctl, which needs no privilege for reads and exists on every kernel, unlike ethtool's
+/// netlink interface, 5.6+). Returns 0 and sets *enabled, or a negative errno.
+static inline int cnetlink_tx_checksum(const char *name, int *enabled) {
+    if (strlen(name) >= IFNAMSIZ) return -EINVAL;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    struct ethtool_value value = { .cmd = ETHTOOL_GTXCSUM };
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    request.ifr_data = (void *)&value;
+    int result = ioctl(fd, SIOCETHTOOL, &request) < 0 ? -errno : 0;
+    close(fd);
+    if (result == 0) *enabled = value.data != 0;
+    return result;
 }
 
 #endif

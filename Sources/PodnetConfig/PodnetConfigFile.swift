@@ -10,7 +10,7 @@ public enum PodnetConfigFile {
         "kubeletConfigPath", "instanceType", "awsVpcCni", "thresholds", "listen", "resyncInterval", "graceSeconds",
         "debounceMilliseconds", "maxFindingSeries", "auth", "logLevel",
     ]
-    static let calicoKeys = ["vxlanDevice", "vxlanDeviceV6", "vxlanVNI", "vxlanPort", "expectedRemoteBlocks"]
+    static let calicoKeys = ["vxlanDevice", "vxlanDeviceV6", "vxlanVNI", "vxlanPort", "expectedRemoteBlocks", "vxlanMode"]
     static let remoteBlockKeys = ["block", "tunnelIP"]
     static let hostGWKeys = ["expectedRoutes"]
     static let expectedRouteKeys = ["cidr", "via"]
@@ -198,6 +198,10 @@ public enum PodnetConfigFile {
                         mismatch: { "tunnel IP \($1) is not of the same family as block \($0)" })
                     calico.expectedRemoteBlocks.append(ExpectedRemoteBlock(block: block, tunnelIP: tunnelIP))
                 }
+            case "vxlanMode":
+                let text = try reader.choice(
+                    entry.value, at: entry.path, values: CalicoVXLANMode.allCases.map(\.rawValue))
+                calico.vxlanMode = CalicoVXLANMode(rawValue: text)
             default:
                 break
             }

@@ -16,12 +16,15 @@ public struct Link: Hashable, Sendable, Codable {
     public var vxlan: VXLANInfo?
     public var ipv4: IPv4DeviceSettings?
     public var ipv6: IPv6DeviceSettings?
+    /// Offload features (ethtool), read for VXLAN devices only; nil for other links and in older dumps.
+    public var offloads: LinkOffloads?
 
     public init(
         index: InterfaceIndex, name: String, kind: String = "device", flags: LinkFlags = [.up, .lowerUp],
         operState: OperState = .up, mtu: UInt32 = 1500, mac: HardwareAddress? = nil,
         parentIndex: InterfaceIndex? = nil, parentNetnsID: Int32? = nil, masterIndex: InterfaceIndex? = nil,
-        vxlan: VXLANInfo? = nil, ipv4: IPv4DeviceSettings? = nil, ipv6: IPv6DeviceSettings? = nil
+        vxlan: VXLANInfo? = nil, ipv4: IPv4DeviceSettings? = nil, ipv6: IPv6DeviceSettings? = nil,
+        offloads: LinkOffloads? = nil
     ) {
         self.index = index
         self.name = name
@@ -36,6 +39,7 @@ public struct Link: Hashable, Sendable, Codable {
         self.vxlan = vxlan
         self.ipv4 = ipv4
         self.ipv6 = ipv6
+        self.offloads = offloads
     }
 
     /// Administratively up (`ip link set … up`).

@@ -84,6 +84,24 @@ public enum SnapshotJSONWriter {
         if let value = host.ipv4RPFilterAll { writer.key("ipv4RPFilterAll"); writer.integer(value) }
         if let value = host.ipv4RPFilterDefault { writer.key("ipv4RPFilterDefault"); writer.integer(value) }
         if let value = host.ipv6Forwarding { writer.key("ipv6Forwarding"); writer.bool(value) }
+        if let table = host.ipv4NeighbourTable { writer.key("ipv4NeighbourTable"); write(table, to: &writer) }
+        if let table = host.ipv6NeighbourTable { writer.key("ipv6NeighbourTable"); write(table, to: &writer) }
+        if let conntrack = host.conntrack {
+            writer.key("conntrack")
+            writer.beginObject()
+            writer.key("count"); writer.integer(conntrack.count)
+            writer.key("max"); writer.integer(conntrack.max)
+            writer.endObject()
+        }
+        writer.endObject()
+    }
+
+    private static func write(_ table: NeighbourTableUsage, to writer: inout JSONByteWriter) {
+        writer.beginObject()
+        writer.key("entries"); writer.integer(table.entries)
+        writer.key("gcThresh1"); writer.integer(table.gcThresh1)
+        writer.key("gcThresh2"); writer.integer(table.gcThresh2)
+        writer.key("gcThresh3"); writer.integer(table.gcThresh3)
         writer.endObject()
     }
 
@@ -134,6 +152,12 @@ public enum SnapshotJSONWriter {
             writer.key("ipv6")
             writer.beginObject()
             writer.key("forwarding"); writer.bool(ipv6.forwarding)
+            writer.endObject()
+        }
+        if let offloads = link.offloads {
+            writer.key("offloads")
+            writer.beginObject()
+            writer.key("txChecksum"); writer.bool(offloads.txChecksum)
             writer.endObject()
         }
         writer.endObject()

@@ -14,6 +14,12 @@ public enum SnapshotTextFormatter {
                     + "\(facts.instanceType ?? "?") (\(facts.instanceTypeSource)), maxPods \(number(facts.maxPods)) "
                     + "(\(facts.maxPodsSource))")
         }
+        var usage: [String] = []
+        for (name, table) in [("arp_cache", host.ipv4NeighbourTable), ("ndisc_cache", host.ipv6NeighbourTable)] {
+            if let table { usage.append("\(name) \(table.entries) entries (gc_thresh3 \(table.gcThresh3))") }
+        }
+        if let conntrack = host.conntrack { usage.append("conntrack \(conntrack.count) of \(conntrack.max)") }
+        if !usage.isEmpty { lines.append("# " + usage.joined(separator: ", ")) }
         section("links (ip -d link)", snapshot.links.map { $0.ipSyntax(names) }, into: &lines)
         section("addresses (ip addr)", snapshot.addresses.map { $0.ipSyntax(names) }, into: &lines)
         section("routes (ip route show table all; ip -6 route show table all)", snapshot.routes.map { $0.ipSyntax(names) }, into: &lines)

@@ -20,6 +20,7 @@ enum MessageType {
     static let newNetconf = UInt16(RTM_NEWNETCONF)
     static let deleteNetconf = UInt16(RTM_DELNETCONF)
     static let getNetconf = UInt16(RTM_GETNETCONF)
+    static let getNeighbourTable = UInt16(RTM_GETNEIGHTBL)
 
     static let newNexthop = UInt16(RTM_NEWNEXTHOP)
     static let deleteNexthop = UInt16(RTM_DELNEXTHOP)

@@ -27,9 +27,14 @@ public struct NetlinkSnapshotReader: Sendable {
         let routes = try dumper.routes()
         let (neighbours, fdb) = try dumper.neighboursAndFDB()
         let rules = try dumper.rules()
+        var host = NetlinkSnapshotReader.hostSettings(netconf)
+        for (family, usage) in try dumper.neighbourTables() {
+            if family == .ipv4 { host.ipv4NeighbourTable = usage } else { host.ipv6NeighbourTable = usage }
+        }
+        host.conntrack = NodeCounters.conntrack()
         return NodeSnapshot(
             hostname: NetlinkSnapshotReader.hostname(), capturedAt: RFC3339.now(),
-            host: NetlinkSnapshotReader.hostSettings(netconf), links: links, addresses: addresses,
+            host: host, links: links, addresses: addresses,
             routes: routes, neighbours: neighbours, fdb: fdb, rules: rules)
     }
 
@@ -149,6 +154,11 @@ struct Dumper {
             operation: "dumping links",
             into: &links, LinkConverter.link(from:))
         links = SnapshotOrdering.sorted(links, by: SnapshotOrdering.LinkKey.init)
+        // Offloads are not in RTM_NEWLINK: one ethtool ioctl per VXLAN device (its checksum offload
+        // matters on old kernels), none for the thousands of veths a node may have.
+        for position in links.indices where links[position].kind == "vxlan" {
+            links[position].offloads = NodeCounters.offloads(interface: links[position].name)
+        }
         return links
     }
 
@@ -198,6 +208,15 @@ struct Dumper {
         neighbours = SnapshotOrdering.sorted(neighbours, by: SnapshotOrdering.NeighbourKey.init)
         fdb = SnapshotOrdering.sorted(fdb, by: SnapshotOrdering.FDBKey.init)
         return (neighbours, fdb)
+    }
+
+    /// The ARP and NDP tables' usage (RTM_GETNEIGHTBL), one entry per family the kernel has.
+    func neighbourTables() throws(NetlinkError) -> [(AddressFamily, NeighbourTableUsage)] {
+        var tables: [(AddressFamily, NeighbourTableUsage)] = []
+        try collectBothFamilies(
+            MessageType.getNeighbourTable, headerSize: NeighbourTableConverter.familyHeaderSize,
+            what: "neighbour tables", into: &tables, NeighbourTableConverter.usage(from:))
+        return tables
     }
 
     func rules() throws(NetlinkError) -> [Rule] {

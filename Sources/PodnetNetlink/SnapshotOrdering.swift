@@ -130,9 +130,13 @@ enum SnapshotOrdering {
 extension NodeSnapshot {
     /// The same snapshot with every list in a canonical order, routes included (a dump keeps routes in
     /// kernel order; an updated snapshot appends new routes): two snapshots of the same state are equal
-    /// after this, apart from `hostname` and `capturedAt`.
+    /// after this, apart from `hostname` and `capturedAt`. The usage counters (neighbour table entries,
+    /// conntrack entries) are zeroed: they change with traffic, not with the state the lists describe.
     public func canonicalized() -> NodeSnapshot {
         var copy = self
+        copy.host.ipv4NeighbourTable?.entries = 0
+        copy.host.ipv6NeighbourTable?.entries = 0
+        copy.host.conntrack?.count = 0
         typealias Order = SnapshotOrdering
         copy.links = Order.sorted(links) { Order.Total(Order.LinkKey($0), $0) }
         copy.addresses = Order.sorted(addresses) { Order.Total(Order.AddressKey($0), $0) }

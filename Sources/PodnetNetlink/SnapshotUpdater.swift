@@ -77,8 +77,10 @@ public struct SnapshotUpdater: Sendable {
     public mutating func apply(_ event: NetlinkEvent) {
         if event.requiresResync { needsResync = true }
         switch event {
-        case .link(let link):
+        case .link(var link):
             let previous = links[link.index]
+            // Link messages do not carry ethtool offloads: keep the last read until the next resync.
+            if link.offloads == nil, let previous, previous.name == link.name { link.offloads = previous.offloads }
             links[link.index] = link
             if let previous { linkChanged(from: previous, to: link) }
         case .linkRemoved(let index):

@@ -125,6 +125,34 @@ struct HostCheckTests {
             F.analyze(snapshot, F.vpcCNIExpectations), .rpFilterStrict, severity: .warning, objects: ["eth0"])
     }
 
+    @Test("rp-filter-strict: a strict secondary ENI is named even when the primary one is loose")
+    func rpFilterSecondaryENI() throws {
+        var snapshot = try F.vpcCNI()
+        snapshot.host.ipv4RPFilterAll = 0
+        snapshot.modifyLink("eth1") { $0.ipv4?.rpFilter = 1 }
+        let report = F.analyze(snapshot, F.vpcCNIExpectations)
+        expectFindings(report, .rpFilterStrict, severity: .warning, objects: ["eth1"])
+        let finding = try #require(report.findings(.rpFilterStrict).first)
+        #expect(finding.remediation.hasPrefix("sysctl -w net.ipv4.conf.eth1.rp_filter=2"))
+        #expect(finding.summary.contains("net.ipv4.conf.eth1.rp_filter = 1"))
+    }
+
+    @Test("rp-filter-strict: with all and the device strict, the first command fixes the device (all=0 would not)")
+    func rpFilterBothStrict() throws {
+        var snapshot = try F.vpcCNI()
+        snapshot.host.ipv4RPFilterAll = 1
+        snapshot.modifyLink("eth1") { $0.ipv4?.rpFilter = 1 }
+        let report = F.analyze(snapshot, F.vpcCNIExpectations)
+        expectFindings(report, .rpFilterStrict, severity: .warning, objects: ["eth1"])
+        let finding = try #require(report.findings(.rpFilterStrict).first)
+        let first = try #require(finding.remediation.split(separator: " — ").first)
+        #expect(first == "sysctl -w net.ipv4.conf.eth1.rp_filter=2")
+        // Applying the first command: effective max(1, 2) = 2, loose.
+        snapshot.modifyLink("eth1") { $0.ipv4?.rpFilter = 2 }
+        expectNoFinding(F.analyze(snapshot, F.vpcCNIExpectations), .rpFilterStrict)
+        #expect(finding.remediation.contains("net.ipv4.conf.all.rp_filter=0"))
+    }
+
     @Test("rp-filter-strict applies to the VPC CNI only")
     func rpFilterOtherCNIs() throws {
         var snapshot = try F.calico()

@@ -3,6 +3,10 @@ import PodnetTestSupport
 /// A node programmed the way the AWS VPC CNI programs one: two ENIs (eth0, eth1 with its own route
 /// table 2), `eni…` veths to pods with `/32 scope link` routes, `to POD lookup main` (512) rules, and
 /// `from POD lookup 2` (1536) for the pod whose IP belongs to the secondary ENI.
+///
+/// With `customNetworking`, built as custom networking leaves a node: eth1 in another subnet
+/// (100.64.1.0/24, an ENIConfig's), both pods on it (100.64.1.50, .51, each `from POD lookup 2`) and
+/// none in eth0's 10.0.0.0/24.
 final class VPCCNINode {
     let namespace: NetworkNamespace
     let underlay: NetworkNamespace
@@ -13,8 +17,14 @@ final class VPCCNINode {
     static let primaryPodInterface = "eni3f2a9c1d7b0"
     static let secondaryPodInterface = "eni8e41b25c6a9"
 
-    init(in namespace: NetworkNamespace) throws {
+    static let customPrimaryPodIP = "100.64.1.50"
+    static let customSecondaryPodIP = "100.64.1.51"
+
+    let customNetworking: Bool
+
+    init(in namespace: NetworkNamespace, customNetworking: Bool = false) throws {
         self.namespace = namespace
+        self.customNetworking = customNetworking
         underlay = try NetworkNamespace(purpose: "vpc-underlay")
         do {
             try build()
@@ -34,7 +44,8 @@ final class VPCCNINode {
     private func build() throws {
         let ns = namespace
         try ns.sysctl("net.ipv4.ip_forward", "1")
-        for (device, hostIP, gateway) in [("eth0", "10.0.0.10", "10.0.0.1"), ("eth1", "10.0.1.10", "10.0.1.1")] {
+        let eth1 = customNetworking ? ("eth1", "100.64.1.10", "100.64.1.1") : ("eth1", "10.0.1.10", "10.0.1.1")
+        for (device, hostIP, gateway) in [("eth0", "10.0.0.10", "10.0.0.1"), eth1] {
             try ns.ip("link", "add", device, "mtu", "9001", "type", "veth", "peer", "name", device, "netns", underlay.name)
             try underlay.ip("link", "set", device, "up")
             try underlay.ip("addr", "add", "\(gateway)/24", "dev", device)
@@ -43,11 +54,16 @@ final class VPCCNINode {
         }
         try ns.sysctl("net/ipv4/conf/eth0/rp_filter", "2")
         try ns.ip("route", "add", "default", "via", "10.0.0.1", "dev", "eth0")
-        try ns.ip("route", "add", "default", "via", "10.0.1.1", "dev", "eth1", "table", "2")
-        try ns.ip("route", "add", "10.0.1.0/24", "dev", "eth1", "scope", "link", "table", "2")
-        try ns.ip("rule", "add", "from", "10.0.1.10", "lookup", "2", "priority", "32765")
-        try addPod(Self.primaryPodInterface, ip: Self.primaryPodIP, table: nil)
-        try addPod(Self.secondaryPodInterface, ip: Self.secondaryPodIP, table: 2)
+        try ns.ip("route", "add", "default", "via", eth1.2, "dev", "eth1", "table", "2")
+        try ns.ip("route", "add", customNetworking ? "100.64.1.0/24" : "10.0.1.0/24", "dev", "eth1", "scope", "link", "table", "2")
+        try ns.ip("rule", "add", "from", eth1.1, "lookup", "2", "priority", "32765")
+        if customNetworking {
+            try addPod(Self.primaryPodInterface, ip: Self.customPrimaryPodIP, table: 2)
+            try addPod(Self.secondaryPodInterface, ip: Self.customSecondaryPodIP, table: 2)
+        } else {
+            try addPod(Self.primaryPodInterface, ip: Self.primaryPodIP, table: nil)
+            try addPod(Self.secondaryPodInterface, ip: Self.secondaryPodIP, table: 2)
+        }
     }
 
     private func addPod(_ interface: String, ip: String, table: Int?) throws {

@@ -11,7 +11,11 @@ struct SnapshotJSONTests {
         return NodeSnapshot(
             hostname: "ip-10-0-0-10 \"quoted\"\\ \u{1}",
             capturedAt: "2026-11-22T03:00:00Z",
-            host: HostSettings(ipv4Forwarding: true, ipv4RPFilterAll: 0, ipv4RPFilterDefault: 2, ipv6Forwarding: false),
+            host: HostSettings(
+                ipv4Forwarding: true, ipv4RPFilterAll: 0, ipv4RPFilterDefault: 2, ipv6Forwarding: false,
+                ipv4NeighbourTable: NeighbourTableUsage(entries: 12, gcThresh1: 128, gcThresh2: 512, gcThresh3: 1024),
+                ipv6NeighbourTable: NeighbourTableUsage(entries: 3, gcThresh1: 128, gcThresh2: 512, gcThresh3: 1024),
+                conntrack: ConntrackUsage(count: 41, max: 262144)),
             links: [
                 Link(index: 1, name: "lo", kind: "device", flags: [.loopback, .up, .lowerUp], operState: .unknown, mtu: 65536,
                      mac: HardwareAddress("00:00:00:00:00:00"), ipv4: IPv4DeviceSettings(forwarding: true, rpFilter: 0, proxyARP: false),
@@ -19,7 +23,8 @@ struct SnapshotJSONTests {
                 Link(index: 2, name: "eth0", kind: "veth", flags: [.broadcast, .multicast, .up, .lowerUp], mtu: 9001,
                      mac: HardwareAddress("02:00:00:00:00:10"), parentIndex: 7, parentNetnsID: 0),
                 Link(index: 3, name: "vxlan.calico", kind: "vxlan", mtu: 8951, mac: vxlanMAC,
-                     vxlan: VXLANInfo(vni: 4096, port: 4789, local: IPAddress("10.0.0.10"), underlayIndex: 2, learning: false)),
+                     vxlan: VXLANInfo(vni: 4096, port: 4789, local: IPAddress("10.0.0.10"), underlayIndex: 2, learning: false),
+                     offloads: LinkOffloads(txChecksum: false)),
                 Link(index: 4, name: "cali9ce7ff61306", kind: "veth", flags: [.up], operState: .down, mtu: 8951,
                      mac: HardwareAddress("ee:ee:ee:ee:ee:ee"), masterIndex: 9),
             ],
@@ -140,6 +145,15 @@ struct SnapshotJSONTests {
         #expect(text.contains("\"table\":\"main\""))
         #expect(text.contains("\"state\":[\"PERMANENT\"]"))
         #expect(text.contains("\"flags\":[\"onlink\"]"))
+    }
+
+    @Test("a dump without the optional node-state fields (node facts, tables, offloads) still decodes")
+    func olderDumpDecodes() throws {
+        let text = #"{"schemaVersion":1,"hostname":"n","capturedAt":"","host":{"ipv4Forwarding":true},"links":[{"index":3,"name":"vxlan.calico","kind":"vxlan","flags":["UP"],"operState":"UP","mtu":8951}],"addresses":[],"routes":[],"neighbours":[],"fdb":[],"rules":[]}"#
+        let snapshot = try JSONDecoder().decode(NodeSnapshot.self, from: Data(text.utf8))
+        #expect(snapshot.nodeFacts == nil)
+        #expect(snapshot.host.ipv4NeighbourTable == nil && snapshot.host.conntrack == nil)
+        #expect(snapshot.links.first?.offloads == nil)
     }
 
     @Test("unknown names and malformed values are decoding errors, not crashes")

@@ -58,6 +58,13 @@ public struct CalicoNodeScenario: Sendable {
     public var vni = 4096
     public var vxlanPort = 4789
     public var vxlanMTU = 8951
+    /// The interface `vxlan.calico` is created on (its `dev`).
+    public var vxlanUnderlay = "eth0"
+    /// The device's `local` address; nil: `nodeIP`.
+    public var vxlanLocal: String? = nil
+    /// A second NIC `eth1` (a veth to the underlay namespace) with this address and prefix length,
+    /// e.g. `172.31.0.10/24`; nil: none.
+    public var secondNIC: String? = nil
     /// The node's tunnel address (a /32 on the VXLAN device).
     public var tunnelAddress = "192.168.231.0"
 
@@ -193,10 +200,19 @@ public final class CalicoNode: @unchecked Sendable {
             try ns.ip("-6", "route", "add", "fd00:99::/64", "via", "fd00:10::1", "dev", "eth0")
         }
 
+        if let secondNIC = s.secondNIC {
+            try ns.ip(
+                "link", "add", "eth1", "mtu", "\(s.underlayMTU)", "type", "veth", "peer", "name", "eth1", "netns",
+                underlay.name)
+            try underlay.ip("link", "set", "eth1", "up")
+            try ns.ip("link", "set", "eth1", "up")
+            try ns.ip("addr", "add", secondNIC, "dev", "eth1")
+        }
+
         // vxlan.calico
         try ns.ip(
             "link", "add", s.vxlanDevice, "mtu", "\(s.vxlanMTU)", "type", "vxlan", "id", "\(s.vni)", "dstport",
-            "\(s.vxlanPort)", "local", s.nodeIP, "dev", "eth0", "nolearning")
+            "\(s.vxlanPort)", "local", s.vxlanLocal ?? s.nodeIP, "dev", s.vxlanUnderlay, "nolearning")
         try ns.ip("link", "set", s.vxlanDevice, "up")
         try ns.ip("addr", "add", "\(s.tunnelAddress)/32", "dev", s.vxlanDevice)
         if s.blackhole {

@@ -189,7 +189,10 @@ final class Analysis {
 
     /// The ENIs: host interfaces (not the pod network's, not virtual bridges or dummies) with a
     /// global IPv4 address, plus any interface a default route uses.
-    func eniCount() -> Int {
+    func eniCount() -> Int { eniInterfaces().count }
+
+    /// The ENIs (see `eniCount`), by interface index: with the VPC CNI, the interfaces that carry pod traffic.
+    func eniInterfaces() -> [Link] {
         var devices = index.defaultRouteDevices
         for address in snapshot.addresses where address.family == .ipv4 && address.scope == .universe {
             guard let link = index.linksByIndex[address.interfaceIndex], !link.flags.contains(.loopback),
@@ -197,7 +200,7 @@ final class Analysis {
             else { continue }
             devices.insert(link.index)
         }
-        return devices.count
+        return devices.sorted().compactMap { index.linksByIndex[$0] }
     }
 
     /// Up to `limit` lines, then `… and N more`.

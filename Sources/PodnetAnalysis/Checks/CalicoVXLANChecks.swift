@@ -9,6 +9,11 @@ extension Analysis {
         checkLocalBlocks()
         checkBlocksInPools()
         checkWorkloadMTUs()
+        for family in calicoFamilies() {
+            if let link = index.linksByName[expectations.calico.device(for: family)] { checkVXLANBinding(link: link) }
+        }
+        checkVXLANMode()
+        checkVXLANChecksumOffload()
     }
 
     /// The families Calico runs here: those with a device, a configured pool, or Calico routes;

@@ -69,7 +69,7 @@ extension Analysis {
                 if mode == .awsVPCCNI {
                     eniResult = try calculator.calculate(
                         instanceType: limits.instanceType, vCPUs: vCPUs, prefixDelegation: e.awsVpcCni.prefixDelegation,
-                        customNetworking: e.awsVpcCni.customNetworking, maxENIs: e.awsVpcCni.maxENIs)
+                        customNetworking: customNetworkingInEffect, maxENIs: e.awsVpcCni.maxENIs)
                     notes.append(contentsOf: eniResult?.notes ?? [])
                 }
                 vpcLimit = try calculator.calculate(instanceType: limits.instanceType, vCPUs: vCPUs)
@@ -184,7 +184,7 @@ extension Analysis {
         if !expectations.awsVpcCni.prefixDelegation, limits.hypervisor == .nitro,
             let prefix = try? calculator.calculate(
                 instanceType: limits.instanceType, vCPUs: vCPUs, prefixDelegation: true,
-                customNetworking: expectations.awsVpcCni.customNetworking, maxENIs: expectations.awsVpcCni.maxENIs)
+                customNetworking: customNetworkingInEffect, maxENIs: expectations.awsVpcCni.maxENIs)
         {
             alternative = " Or raise the capacity with prefix delegation (kubectl -n kube-system set env daemonset "
                 + "aws-node ENABLE_PREFIX_DELEGATION=true): \(prefix.formula) on \(limits.instanceType), recommended "

@@ -1,11 +1,13 @@
 import PodnetModel
 
 extension Analysis {
-    /// IP forwarding, pod CIDR overlaps, reverse-path filtering.
+    /// IP forwarding, pod CIDR overlaps, reverse-path filtering, neighbour and conntrack table pressure.
     func checkHost() {
         checkForwarding()
         checkPodCIDROverlap()
         if mode == .awsVPCCNI { checkRPFilter() }
+        checkNeighbourTablePressure()
+        checkConntrackPressure()
     }
 
     /// Whether IPv6 pods are in use: an IPv6 pool, the IPv6 VXLAN device, or IPv6 workload routes.
@@ -160,34 +162,5 @@ extension Analysis {
                 + "pool, migrate pods, disable the old one), the cluster's pod CIDR (kube-controller-manager "
                 + "--cluster-cidr) or the service CIDR (--service-cluster-ip-range, fixed at cluster "
                 + "creation). If podnetd's podCIDRs/serviceCIDR are wrong, correct them.")
-    }
-
-    private func checkRPFilter() {
-        guard let device = index.mainDefaultRouteV4?.interfaceIndex ?? index.linksByName["eth0"]?.index,
-            let link = index.linksByIndex[device]
-        else { return }
-        let all = snapshot.host.ipv4RPFilterAll
-        let own = link.ipv4?.rpFilter
-        guard all != nil || own != nil else { return }
-        let effective = max(all ?? 0, own ?? 0)
-        guard effective == 1 else { return }
-        var evidence: [String] = []
-        if let all { evidence.append("sysctl net.ipv4.conf.all.rp_filter = \(all)") }
-        if let own { evidence.append("sysctl net.ipv4.conf.\(link.name).rp_filter = \(own)") }
-        let culprit = (all ?? 0) == 1 ? "net.ipv4.conf.all.rp_filter" : "net.ipv4.conf.\(link.name).rp_filter"
-        add(
-            Finding(
-                check: .rpFilterStrict, object: link.name,
-                summary: "strict reverse-path filtering on \(link.name) (effective rp_filter 1)",
-                detail: "The VPC CNI routes pods on secondary ENIs through their own route tables, so replies and "
-                    + "NodePort traffic often arrive on an interface other than the one the main table would use to "
-                    + "answer. Strict reverse-path filtering (1) drops such packets; the VPC CNI's init container sets "
-                    + "\(link.name)'s rp_filter to 2 (loose). The effective value is the larger of `all` and the "
-                    + "interface's own, and here \(culprit) makes it strict.",
-                evidence: evidence + [syntax.link(link)],
-                remediation: "sysctl -w \(culprit)=\(culprit.contains(".all.") ? 0 : 2) (the VPC CNI wants "
-                    + "net.ipv4.conf.\(link.name).rp_filter = 2 and all ≤ 2); persist it in /etc/sysctl.d/ and check "
-                    + "that aws-node's init container (aws-vpc-cni-init) ran on this node "
-                    + "(kubectl -n kube-system get pods -l k8s-app=aws-node -o wide)."))
     }
 }

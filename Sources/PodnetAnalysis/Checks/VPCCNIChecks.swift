@@ -16,6 +16,7 @@ extension Analysis {
             checkSecondaryConflict(address: pod.address, route: pod.route)
         }
         checkENITables()
+        checkCustomNetworking()
     }
 
     private func checkPodRule(address: IPAddress, route: Route, link: Link) {

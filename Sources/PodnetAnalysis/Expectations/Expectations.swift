@@ -82,16 +82,19 @@ public struct CalicoExpectations: Sendable, Hashable {
     /// Blocks owned by other nodes with their owners' tunnel IPs; empty: only what the node shows
     /// is checked.
     public var expectedRemoteBlocks: [ExpectedRemoteBlock]
+    /// The pools' `vxlanMode` (`calico.vxlanMode`); nil: inferred from the routes, nothing enforced.
+    public var vxlanMode: CalicoVXLANMode?
 
     public init(
         vxlanDevice: String = "vxlan.calico", vxlanDeviceV6: String = "vxlan-v6.calico", vxlanVNI: UInt32 = 4096,
-        vxlanPort: UInt16 = 4789, expectedRemoteBlocks: [ExpectedRemoteBlock] = []
+        vxlanPort: UInt16 = 4789, expectedRemoteBlocks: [ExpectedRemoteBlock] = [], vxlanMode: CalicoVXLANMode? = nil
     ) {
         self.vxlanDevice = vxlanDevice
         self.vxlanDeviceV6 = vxlanDeviceV6
         self.vxlanVNI = vxlanVNI
         self.vxlanPort = vxlanPort
         self.expectedRemoteBlocks = expectedRemoteBlocks
+        self.vxlanMode = vxlanMode
     }
 
     /// The device name of a family.

@@ -76,6 +76,14 @@ extension CheckID {
     public static let instanceTypeUnknown = CheckID(rawValue: "instance-type-unknown")
     // host-gw
     public static let hostRouteMissing = CheckID(rawValue: "host-route-missing")
+    // Node faults beyond the CNI's own objects (issue 9)
+    public static let vxlanWrongInterface = CheckID(rawValue: "vxlan-wrong-interface")
+    public static let vxlanModeMismatch = CheckID(rawValue: "vxlan-mode-mismatch")
+    public static let crossSubnetSourceDestCheck = CheckID(rawValue: "crosssubnet-source-dest-check")
+    public static let vxlanChecksumOffload = CheckID(rawValue: "vxlan-checksum-offload")
+    public static let customNetworkingMismatch = CheckID(rawValue: "custom-networking-mismatch")
+    public static let neighbourTablePressure = CheckID(rawValue: "neighbour-table-pressure")
+    public static let conntrackTablePressure = CheckID(rawValue: "conntrack-table-pressure")
 
     /// Every check podnetd runs, in a stable order; the daemon exports one metric series per entry.
     public static let catalogue: [CheckDescriptor] = [
@@ -130,7 +138,9 @@ extension CheckID {
             description: "a pod CIDR overlaps a host subnet (overlay and host-gw) or the service CIDR"),
         CheckDescriptor(
             id: .rpFilterStrict, area: "host", defaultSeverity: .warning,
-            description: "strict reverse-path filtering on the primary interface with the AWS VPC CNI"),
+            description:
+                "strict reverse-path filtering (effective max(all, interface)) on an ENI that carries pod traffic "
+                + "with the AWS VPC CNI"),
         CheckDescriptor(
             id: .cniNotDetected, area: "host", defaultSeverity: .info,
             description: "no pod network was recognised; only the host checks ran"),
@@ -166,6 +176,37 @@ extension CheckID {
         CheckDescriptor(
             id: .hostRouteMissing, area: "host-gw", defaultSeverity: .critical,
             description: "an expected pod-CIDR route is absent or goes via another gateway"),
+        CheckDescriptor(
+            id: .vxlanWrongInterface, area: "calico-vxlan", defaultSeverity: .critical,
+            description:
+                "the VXLAN device's underlay or local address is not the interface the kernel routes the remote "
+                + "VTEPs' node IPs through"),
+        CheckDescriptor(
+            id: .vxlanModeMismatch, area: "calico-vxlan", defaultSeverity: .warning,
+            description:
+                "a remote block routed outside the VXLAN device against calico.vxlanMode (Always: any; "
+                + "CrossSubnet: to a node outside this node's subnet)"),
+        CheckDescriptor(
+            id: .crossSubnetSourceDestCheck, area: "calico-vxlan", defaultSeverity: .info,
+            description:
+                "CrossSubnet routes on an EC2 instance: the ENI's source/destination check must be disabled "
+                + "(not visible from the node)"),
+        CheckDescriptor(
+            id: .vxlanChecksumOffload, area: "calico-vxlan", defaultSeverity: .warning,
+            description: "tx checksum offload on the VXLAN device with a kernel older than 5.7 (calico#3145)"),
+        CheckDescriptor(
+            id: .customNetworkingMismatch, area: "aws-vpc-cni", defaultSeverity: .warning,
+            description:
+                "VPC CNI custom networking in use (no pod on the primary ENI or its subnet) but not configured, "
+                + "or configured but not in use"),
+        CheckDescriptor(
+            id: .neighbourTablePressure, area: "host", defaultSeverity: .warning,
+            description:
+                "neighbour (ARP/NDP) entries at 90 % of gc_thresh3 or more (critical at the limit: "
+                + "\"neighbour table overflow\")"),
+        CheckDescriptor(
+            id: .conntrackTablePressure, area: "host", defaultSeverity: .warning,
+            description: "nf_conntrack_count at 90 % of nf_conntrack_max or more (critical when full)"),
     ]
 
     static let catalogueByID: [CheckID: CheckDescriptor] = Dictionary(

@@ -24,10 +24,12 @@ enum LinkConverter {
         let parent = rtnl_link_get_link(link)
         let master = rtnl_link_get_master(link)
 
+        let name = string(rtnl_link_get_name(link)) ?? ""
+        let kind = string(rtnl_link_get_type(link)) ?? "device"
         return Link(
             index: index,
-            name: string(rtnl_link_get_name(link)) ?? "",
-            kind: string(rtnl_link_get_type(link)) ?? "device",
+            name: name,
+            kind: kind,
             flags: LinkFlags(rawValue: UInt32(rtnl_link_get_flags(link))),
             operState: OperState(rawValue: rtnl_link_get_operstate(link)),
             mtu: UInt32(rtnl_link_get_mtu(link)),
