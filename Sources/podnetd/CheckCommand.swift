@@ -80,25 +80,10 @@ struct CheckCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+            return try SnapshotFile.read(atPath: snapshot)
         } catch {
-            StandardStreams.error("cannot read snapshot \(snapshot): \(error.localizedDescription)")
-            throw ExitCode(2)
-        }
-        do {
-            let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: data)
-            guard decoded.schemaVersion <= NodeSnapshot.currentSchemaVersion else {
-                StandardStreams.error(
-                    "snapshot \(snapshot) has schemaVersion \(decoded.schemaVersion); this podnetd reads up to \(NodeSnapshot.currentSchemaVersion)")
-                throw ExitCode(2)
-            }
-            return decoded
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            StandardStreams.error("\(snapshot) is not a podnetd dump: \(SnapshotDecodingError.describe(error))")
+            StandardStreams.error(error.description)
             throw ExitCode(2)
         }
     }
