@@ -52,7 +52,10 @@ public struct Daemon: Sendable {
         for endpoint in listenOverride ?? settings.listen {
             let server = HTTPServer(
                 configuration: HTTPServerConfiguration(host: endpoint.host, port: endpoint.port),
-                handler: { routes.handle($0) })
+                handler: { routes.handle($0) },
+                onEvent: { event in
+                    logger.warning("\(event)", metadata: ["listen": "\(endpoint)", "event": "\(event.kind.rawValue)"])
+                })
             do {
                 let bound = try server.start()
                 logger.info("listening on http://\(bound)/ (/status, /metrics, /healthz, /readyz)")
