@@ -2,6 +2,10 @@ import Foundation
 import PodnetTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `podnetd dump` on a node, then `podnetd check --snapshot` elsewhere: the support-ticket path.
 @Suite("check --snapshot of a saved dump")
 struct SnapshotCheckTests {
@@ -60,5 +64,54 @@ struct SnapshotCheckTests {
         let missing = try binary.run(["check", "--config", "/dev/null", "--snapshot", directory.appendingPathComponent("absent.json").path])
         #expect(missing.exitCode == 2)
         #expect(missing.stderr.contains("cannot read snapshot"), "\(missing.stderr)")
+    }
+
+    /// A minimal dump with `links` and the top-level fields given (JSON text).
+    static func dump(schemaVersion: String = "1", capturedAt: String = "\"2026-11-22T03:00:00Z\"", links: String = "[]") -> String {
+        #"{"schemaVersion":"# + schemaVersion + #","hostname":"n","capturedAt":"# + capturedAt
+            + #","host":{},"links":"# + links + #","addresses":[],"routes":[],"neighbours":[],"fdb":[],"rules":[]}"#
+    }
+
+    static let link =
+        #"{"index":IDX,"name":"eth0","kind":"device","flags":["UP"],"operState":"UP","mtu":MTU,"mac":"00:00:00:00:00:01","ipv4":{"forwarding":false,"rpFilter":0,"proxyARP":false},"ipv6":{"forwarding":false}}"#
+
+    @Test("snapshot errors name the field and value, refuse unknown schema versions and malformed times, and say what a non-file is")
+    func snapshotErrorsNameTheField() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podnetd-snapshot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let binary = try PodnetdBinary.locate()
+        let links = (1...4).map { Self.link.replacingOccurrences(of: "IDX", with: "\($0)").replacingOccurrences(of: "MTU", with: $0 == 4 ? "-1" : "1500") }
+        let cases: [(String, String, String)] = [
+            ("mtu.json", Self.dump(links: "[" + links.joined(separator: ",") + "]"), "links[3].mtu: -1 is out of range (0–4294967295)"),
+            ("zero.json", Self.dump(schemaVersion: "0"), "has schemaVersion 0; this podnetd reads schemaVersion 1"),
+            ("negative.json", Self.dump(schemaVersion: "-1"), "has schemaVersion -1; this podnetd reads schemaVersion 1"),
+            ("future.json", Self.dump(schemaVersion: "1000"), "has schemaVersion 1000; this podnetd reads schemaVersion 1"),
+            ("time.json", Self.dump(capturedAt: "\"yesterday\\nat noon\""),
+             #"capturedAt: expected an RFC 3339 time such as 2026-11-22T03:00:00Z, got "yesterday\nat noon""#),
+            ("long.json", Self.dump(capturedAt: "\"" + String(repeating: "9", count: 1_000_000) + "\""),
+             "\"" + String(repeating: "9", count: 64) + "…\" (1000000 characters)"),
+        ]
+        for (name, content, expected) in cases {
+            let file = directory.appendingPathComponent(name)
+            try content.write(to: file, atomically: true, encoding: .utf8)
+            let result = try binary.run(["check", "--config", "/dev/null", "--snapshot", file.path])
+            #expect(result.exitCode == 2, "\(name): \(result)")
+            #expect(result.stderr.contains(expected), "\(name): \(result.stderr.prefix(500))")
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr.prefix(500))")
+            #expect(result.stderr.count < 400, "\(name): \(result.stderr.count) characters")
+        }
+
+        let fifo = directory.appendingPathComponent("pipe.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, expected) in [
+            (directory.path, "is a directory, not a regular file"), (fifo, "is a FIFO (named pipe), not a regular file"),
+            ("/dev/zero", "is a character device, not a regular file"),
+        ] {
+            let result = try binary.run(["check", "--config", "/dev/null", "--snapshot", path], timeout: .seconds(10))
+            #expect(result.exitCode == 2)
+            #expect(result.stderr == "podnetd: cannot read snapshot \(path): \(expected)\n", "\(result.stderr)")
+            #expect(!result.stderr.lowercased().contains("permission"))
+        }
     }
 }

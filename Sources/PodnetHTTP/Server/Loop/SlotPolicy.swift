@@ -56,14 +56,17 @@ struct SlotPolicy: Equatable {
             return .admitDisplacing(index: victim.index, reason: .peerLimit)
         }
         guard occupants.count >= maxConnections else { return .admit }
-        // The peer holding the most slots gives one up first.
-        let byPeer = Dictionary(grouping: occupants, by: \.peer).values.sorted { $0.count > $1.count }
-        for group in byPeer {
-            if let victim = Self.longestWaiting(group) {
-                return .admitDisplacing(index: victim.index, reason: .serverFull)
-            }
+        // The peer holding the most slots gives one up first; between peers holding as many, the
+        // connection that has waited longest.
+        var victim: (held: Int, occupant: Occupant, since: UInt64)?
+        for group in Dictionary(grouping: occupants, by: \.peer).values {
+            guard let candidate = Self.longestWaiting(group), let since = candidate.waitingSince else { continue }
+            let better =
+                victim.map { best in group.count != best.held ? group.count > best.held : since < best.since } ?? true
+            if better { victim = (group.count, candidate, since) }
         }
-        return .refuse(.serverFull)
+        guard let victim else { return .refuse(.serverFull) }
+        return .admitDisplacing(index: victim.occupant.index, reason: .serverFull)
     }
 
     private static func longestWaiting(_ occupants: [Occupant]) -> Occupant? {
