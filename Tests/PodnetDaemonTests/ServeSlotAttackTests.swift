@@ -10,8 +10,12 @@ import Testing
 struct ServeSlotAttackTests {
     /// What the attacker achieved, per 8 s round.
     struct Round: Sendable {
-        var held: Int
+        /// Its connections answered 200 in the round (held a slot when the round's GET arrived).
+        var answered: Int
+        /// Connections reopened at the start of the round after the daemon had closed them.
         var reopened: Int
+        /// Its connections still open at the end of the round.
+        var openAtEnd = 0
     }
 
     /// 320 connections from 127.0.0.1–127.0.0.5 (64 each, every address at the per-peer cap; 64
@@ -30,16 +34,16 @@ struct ServeSlotAttackTests {
                 if !rounds.isEmpty { reopened += 1 }
             }
             for connection in connections { connection?.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
-            var held = 0
+            var answered = 0
             for index in connections.indices {
                 guard let connection = connections[index] else { continue }
                 switch connection.receive(timeout: .milliseconds(200)) {
-                case .data(let bytes) where RawConnection.status(of: bytes) == 200: held += 1
+                case .data(let bytes) where RawConnection.status(of: bytes) == 200: answered += 1
                 case .data, .timedOut: break
                 case .closed: connections[index] = nil
                 }
             }
-            rounds.append(Round(held: held, reopened: reopened))
+            rounds.append(Round(answered: answered, reopened: reopened))
             // Until the next round, notice closed connections (displaced) without reopening them.
             while clock.now < roundEnd && clock.now < end && !stop.isSet {
                 pause(.milliseconds(500))
@@ -47,6 +51,7 @@ struct ServeSlotAttackTests {
                     if connections[index]?.receive(timeout: .zero) == .closed { connections[index] = nil }
                 }
             }
+            rounds[rounds.count - 1].openAtEnd = connections.compactMap { $0 }.count
         }
         return rounds
     }
@@ -115,13 +120,13 @@ struct ServeSlotAttackTests {
             let worst = latencies.last ?? 0
             #expect(worst < 1000, "slowest fresh request took \(worst) ms")
             // The attack was real: it held (nearly) every slot in each round.
-            let peak = attack.map(\.held).max() ?? 0
-            #expect(peak >= 200, "the attacker held only \(peak) connections: \(attack)")
+            let peak = attack.map(\.answered).max() ?? 0
+            #expect(peak >= 200, "only \(peak) attacker connections were answered in a round: \(attack)")
             // Displacements are logged, rate-limited.
             let logged = daemon.stderr.split(separator: "\n").filter { $0.contains("closed to make room") }.count
             #expect(logged >= 1 && logged <= 8, "\(logged) displacement log lines")
             print(
-                "slot attack: rounds (held, reopened) \(attack.map { ($0.held, $0.reopened) }); fresh requests \(probes.count) "
+                "slot attack: rounds (answered, reopened, open at end) \(attack.map { ($0.answered, $0.reopened, $0.openAtEnd) }); fresh requests \(probes.count) "
                     + "(/healthz \(probes.filter { $0.path == "/healthz" }.count), /metrics \(probes.filter { $0.path == "/metrics" }.count)), "
                     + "all 200: \(failed.isEmpty); latency median \(String(format: "%.1f", median)) ms, "
                     + "max \(String(format: "%.1f", worst)) ms; curl \(curlStatuses.count) × \(Set(curlStatuses)); "

@@ -49,13 +49,17 @@ struct ServeStallTests {
     func hugeInstanceTypeReload() throws {
         try withServedDaemon { node, daemon in
             let huge = String(repeating: "m5.large", count: 50_000)
-            try daemon.directory.write(ServedDaemon.configName, ServeConfig.text(extra: "instanceType: \(huge)"))
+            let config = ServeConfig.text().replacingOccurrences(of: "instanceType: m5.large", with: "instanceType: \(huge)")
+            #expect(config.contains(huge))
+            try daemon.directory.write(ServedDaemon.configName, config)
             daemon.signal(SIGHUP)
             let rejected = waitForLog("configuration reload failed", daemon: daemon)
             let elapsed = try #require(rejected, "no reload failure logged:\n\(daemon.stderr.prefix(2000))")
             #expect(elapsed < .seconds(1), "rejecting the value took \(elapsed)")
             let line = daemon.stderr.split(separator: "\n").first { $0.contains("configuration reload failed") } ?? ""
-            #expect(line.contains("instanceType: expected auto or an EC2 instance type, got a value of 400000 bytes"))
+            #expect(
+                line.contains("instanceType: expected auto or an EC2 instance type, got a value of 400000 bytes"),
+                "\(line.prefix(600))")
             #expect(line.count < 600, "the value is not echoed whole: \(line.count) characters")
 
             try node.deleteRemoteRoute()
