@@ -72,19 +72,9 @@ struct ServeStallTests {
 
     @Test("a stalled watch loop: /healthz turns 503 within the slack and WATCHDOG=1 stops; both recover after")
     func stalledLoopFailsHealthAndWatchdog() throws {
-        try requireRootAndIPRoute2()
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let listener = try NotifySocket(path: directory.file("notify.sock"))
-        try withCalicoNode(CalicoNodeScenario()) { node in
-            // The test hook blocks the loop for 14 s when it applies a reload: a loop stuck in a call.
-            let daemon = try ServedDaemon(
-                in: node.namespace, directory: directory, config: ServeConfig.text(),
-                environment: [
-                    "NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000",
-                    "PODNETD_TEST_STALL_LOOP_ON_RELOAD_MS": "14000",
-                ])
-            defer { daemon.stop() }
+        // The test hook blocks the loop for 14 s when it applies a reload: a loop stuck in a call.
+        let environment = ["WATCHDOG_USEC": "400000", "PODNETD_TEST_STALL_LOOP_ON_RELOAD_MS": "14000"]
+        try withNotifyingDaemon(environment: environment) { daemon, listener in
             try daemon.waitUntilReady()
             let before = listener.receive(until: { _ in false }, timeout: .seconds(1))
             #expect(before.filter { $0 == "WATCHDOG=1" }.count >= 3, "pings before the stall: \(before)")
