@@ -141,3 +141,38 @@ final class StopFlag: Sendable {
     var isSet: Bool { flag.load(ordering: .acquiring) }
     func set() { flag.store(true, ordering: .releasing) }
 }
+
+/// Out of file descriptors: accept's EMFILE is logged (it was silent), and a waiting connection
+/// gives its descriptor to a newcomer, so a scrape still gets in.
+@Suite("serve: out of file descriptors", .timeLimit(.minutes(1)))
+struct ServeDescriptorExhaustionTests {
+    @Test("with LimitNOFILE 64 and 100 idle connections held, EMFILE is logged once and fresh /healthz and /metrics answer 200")
+    func emfileIsLoggedAndScrapesGetIn() throws {
+        try requireRootAndIPRoute2()
+        guard resolveExecutable("prlimit") != nil else { throw MissingRequirement("prlimit (util-linux) is not installed") }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try withCalicoNode(CalicoNodeScenario()) { node in
+            let daemon = try ServedDaemon(
+                in: node.namespace, directory: directory, config: ServeConfig.text(),
+                launcher: ["prlimit", "--nofile=64:64", "--"])
+            defer { daemon.stop() }
+            try daemon.waitUntilReady()
+            // Four source addresses, so that the per-peer cap (64) is not what limits them.
+            let port = daemon.port
+            let held = try node.namespace.perform {
+                try (0..<100).map { try RawConnection(port: port, sourceHost: UInt8(2 + $0 % 4)) }
+            }
+            pause(.milliseconds(500))
+            var statuses: [Int] = []
+            for path in ["/healthz", "/metrics", "/healthz", "/metrics"] { statuses.append(try daemon.get(path).status) }
+            #expect(statuses == [200, 200, 200, 200], "\(statuses)\n\(daemon.stderr.suffix(2000))")
+            let lines = daemon.stderr.split(separator: "\n").filter { $0.contains("cannot accept HTTP connections: EMFILE") }
+            #expect(!lines.isEmpty, "EMFILE not logged:\n\(daemon.stderr.suffix(2000))")
+            #expect(lines.count <= 2, "not rate-limited: \(lines.count) lines")
+            #expect(daemon.isRunning)
+            print("descriptor exhaustion: fresh requests \(statuses); logged: \(lines.first ?? "nothing")")
+            _ = held
+        }
+    }
+}

@@ -97,9 +97,6 @@ final class EventLoop {
         for _ in 0..<Self.acceptBatch {
             switch Socket.accept(listener) {
             case .accepted(let descriptor, let peer):
-                let occupants = connections.enumerated().map {
-                    SlotPolicy.Occupant(index: $0.offset, peer: $0.element.peer, waitingSince: $0.element.waitingSince)
-                }
                 switch slots.admit(peer: peer, occupants: occupants) {
                 case .admit:
                     break
@@ -119,7 +116,6 @@ final class EventLoop {
             case .skipped:
                 continue
             case .exhausted(let code):
-                acceptResumesAt = now + Self.acceptBackoff
                 let name: String
                 switch code {
                 case EMFILE: name = "EMFILE: the process is out of file descriptors (LimitNOFILE)"
@@ -127,9 +123,26 @@ final class EventLoop {
                 case ENOBUFS, ENOMEM: name = "out of memory for sockets"
                 default: name = "errno \(code)"
                 }
-                report(.acceptFailed, "\(name); \(connections.count) connections open", now: now)
+                // Out of descriptors: a connection that only waits gives its descriptor to the
+                // client knocking, so that holding connections cannot shut out a scrape.
+                if code == EMFILE || code == ENFILE, let victim = slots.victim(among: occupants) {
+                    let holder = connections[victim.index].peer
+                    connections[victim.index].close()
+                    connections.remove(at: victim.index)
+                    report(.acceptFailed, "\(name); closed a waiting connection of \(holder) to accept", now: now)
+                    continue
+                }
+                acceptResumesAt = now + Self.acceptBackoff
+                report(.acceptFailed, "\(name); \(connections.count) connections open, accepting again in 100 ms", now: now)
                 return
             }
+        }
+    }
+
+    /// The open connections as the slot policy sees them.
+    private var occupants: [SlotPolicy.Occupant] {
+        connections.enumerated().map {
+            SlotPolicy.Occupant(index: $0.offset, peer: $0.element.peer, waitingSince: $0.element.waitingSince)
         }
     }
 

@@ -56,8 +56,14 @@ struct SlotPolicy: Equatable {
             return .admitDisplacing(index: victim.index, reason: .peerLimit)
         }
         guard occupants.count >= maxConnections else { return .admit }
-        // The peer holding the most slots gives one up first; between peers holding as many, the
-        // connection that has waited longest.
+        guard let victim = victim(among: occupants) else { return .refuse(.serverFull) }
+        return .admitDisplacing(index: victim.index, reason: .serverFull)
+    }
+
+    /// The connection to close when something must give way (the server is full, or out of file
+    /// descriptors): the longest-waiting one of the peer holding the most slots; between peers
+    /// holding as many, the one that has waited longest. Nil when every connection is busy.
+    func victim(among occupants: [Occupant]) -> Occupant? {
         var victim: (held: Int, occupant: Occupant, since: UInt64)?
         for group in Dictionary(grouping: occupants, by: \.peer).values {
             guard let candidate = Self.longestWaiting(group), let since = candidate.waitingSince else { continue }
@@ -65,8 +71,7 @@ struct SlotPolicy: Equatable {
                 victim.map { best in group.count != best.held ? group.count > best.held : since < best.since } ?? true
             if better { victim = (group.count, candidate, since) }
         }
-        guard let victim else { return .refuse(.serverFull) }
-        return .admitDisplacing(index: victim.occupant.index, reason: .serverFull)
+        return victim?.occupant
     }
 
     private static func longestWaiting(_ occupants: [Occupant]) -> Occupant? {
