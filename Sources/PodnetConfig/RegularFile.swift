@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a whole regular file, bounded, without ever blocking on what the path turns out to be.
@@ -31,7 +31,8 @@ public enum RegularFile {
         if type == S_IFCHR && info.st_rdev == devNull { return [] }
         guard type == S_IFREG else { throw FileReadError(message: "\(kind(type)), not a regular file") }
         if Int(info.st_size) > maximumSize {
-            throw FileReadError(message: "is \(info.st_size) bytes, larger than the \(sizeText(maximumSize)) podnetd reads")
+            throw FileReadError(
+                message: "is \(info.st_size) bytes, larger than the \(sizeText(maximumSize)) podnetd reads")
         }
         // The size from fstat is a hint (sysfs reports 4096 for everything; a file may grow), so
         // read up to one byte past the limit to notice a file that is larger after all.

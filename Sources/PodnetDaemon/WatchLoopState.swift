@@ -75,7 +75,8 @@ struct WatchLoopState {
 
     /// A full dump succeeded. Returns the reason it was taken and whether the state had been
     /// unreadable before (worth a log line saying it is readable again).
-    mutating func resyncSucceeded(now: Instant, wallNow: Date, interval: Duration) -> (reason: String, recovered: Bool) {
+    mutating func resyncSucceeded(now: Instant, wallNow: Date, interval: Duration) -> (reason: String, recovered: Bool)
+    {
         let reason = resyncReason
         let recovered = readProblem != nil
         lastResync = (wallNow, reason)
@@ -100,7 +101,9 @@ struct WatchLoopState {
     /// A batch of `count` events (possibly empty, when the wait timed out) was applied to the
     /// snapshot; `needsResync` when the updater cannot follow them, `overrun` when the kernel
     /// dropped events.
-    mutating func eventsApplied(count: Int, needsResync: Bool, overrun: Bool, now: Instant, debounce: Duration)
+    mutating func eventsApplied(
+        count: Int, needsResync: Bool, overrun: Bool, now: Instant, debounce: Duration
+    )
         -> EventsOutcome
     {
         guard haveSnapshot else { return .none }

@@ -55,7 +55,9 @@ struct JSONTreeDecoder: Decoder {
             return try T(from: JSONTreeDecoder(value: child, codingPath: codingPath + [key]))
         }
 
-        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type, forKey key: Key
+        ) throws
             -> KeyedDecodingContainer<NestedKey>
         {
             try JSONTreeDecoder(value: object[key.stringValue] ?? NSNull(), codingPath: codingPath + [key])
@@ -103,7 +105,9 @@ struct JSONTreeDecoder: Decoder {
 
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: try next()) }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+        mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type
+        ) throws
             -> KeyedDecodingContainer<NestedKey>
         { try next().container(keyedBy: type) }
 

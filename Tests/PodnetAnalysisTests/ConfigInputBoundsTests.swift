@@ -11,7 +11,8 @@ import Testing
 /// are, long values are rejected without costly suggestions, and echoed values are quoted.
 @Suite struct ConfigInputBoundsTests {
     func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("podnetd-bounds-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("podnetd-bounds-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -92,7 +93,8 @@ import Testing
         // YAML allows implicit keys of up to 1024 characters.
         let key = "bad\nkey" + String(repeating: "k", count: 1_000)
         do {
-            _ = try PodnetConfigFile.parse(yaml: "\"\(key.replacingOccurrences(of: "\n", with: "\\n"))\": 1\n", path: "p.yaml")
+            _ = try PodnetConfigFile.parse(
+                yaml: "\"\(key.replacingOccurrences(of: "\n", with: "\\n"))\": 1\n", path: "p.yaml")
             Issue.record("accepted")
         } catch {
             #expect(!error.description.contains("\n"))

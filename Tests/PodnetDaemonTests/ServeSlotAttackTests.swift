@@ -65,7 +65,8 @@ struct ServeSlotAttackTests {
             let rounds = Mutex<[Round]>([])
             let finished = DispatchSemaphore(value: 0)
             Thread {
-                let result = (try? namespace.perform { Self.attack(port: port, stop: stop, duration: .seconds(26)) }) ?? []
+                let result =
+                    (try? namespace.perform { Self.attack(port: port, stop: stop, duration: .seconds(26)) }) ?? []
                 rounds.withLock { $0 = result }
                 finished.signal()
             }.start()
@@ -146,10 +147,14 @@ final class StopFlag: Sendable {
 /// gives its descriptor to a newcomer, so a scrape still gets in.
 @Suite("serve: out of file descriptors", .timeLimit(.minutes(1)))
 struct ServeDescriptorExhaustionTests {
-    @Test("with LimitNOFILE 64 and 100 idle connections held, EMFILE is logged once and fresh /healthz and /metrics answer 200")
+    @Test(
+        "with LimitNOFILE 64 and 100 idle connections held, EMFILE is logged once and fresh /healthz and /metrics answer 200"
+    )
     func emfileIsLoggedAndScrapesGetIn() throws {
         try requireRootAndIPRoute2()
-        guard resolveExecutable("prlimit") != nil else { throw MissingRequirement("prlimit (util-linux) is not installed") }
+        guard resolveExecutable("prlimit") != nil else {
+            throw MissingRequirement("prlimit (util-linux) is not installed")
+        }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try withCalicoNode(CalicoNodeScenario()) { node in
@@ -165,9 +170,13 @@ struct ServeDescriptorExhaustionTests {
             }
             pause(.milliseconds(500))
             var statuses: [Int] = []
-            for path in ["/healthz", "/metrics", "/healthz", "/metrics"] { statuses.append(try daemon.get(path).status) }
+            for path in ["/healthz", "/metrics", "/healthz", "/metrics"] {
+                statuses.append(try daemon.get(path).status)
+            }
             #expect(statuses == [200, 200, 200, 200], "\(statuses)\n\(daemon.stderr.suffix(2000))")
-            let lines = daemon.stderr.split(separator: "\n").filter { $0.contains("cannot accept HTTP connections: EMFILE") }
+            let lines = daemon.stderr.split(separator: "\n").filter {
+                $0.contains("cannot accept HTTP connections: EMFILE")
+            }
             #expect(!lines.isEmpty, "EMFILE not logged:\n\(daemon.stderr.suffix(2000))")
             #expect(lines.count <= 2, "not rate-limited: \(lines.count) lines")
             #expect(daemon.isRunning)

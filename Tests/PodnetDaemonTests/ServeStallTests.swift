@@ -49,7 +49,8 @@ struct ServeStallTests {
     func hugeInstanceTypeReload() throws {
         try withServedDaemon { node, daemon in
             let huge = String(repeating: "m5.large", count: 50_000)
-            let config = ServeConfig.text().replacingOccurrences(of: "instanceType: m5.large", with: "instanceType: \(huge)")
+            let config = ServeConfig.text().replacingOccurrences(
+                of: "instanceType: m5.large", with: "instanceType: \(huge)")
             #expect(config.contains(huge))
             try daemon.directory.write(ServedDaemon.configName, config)
             daemon.signal(SIGHUP)

@@ -22,33 +22,37 @@ import Testing
         #expect(state.isAnalysisDue(now: start), "a dump is analysed at once")
         #expect(!state.isResyncDue(now: start + interval - .milliseconds(1)))
         #expect(state.isResyncDue(now: start + interval))
-        let step1 = state.resyncSucceeded(now: start + interval, wallNow: Date(), interval: interval)
-        #expect(step1.reason == "periodic")
+        let periodicResync = state.resyncSucceeded(now: start + interval, wallNow: Date(), interval: interval)
+        #expect(periodicResync.reason == "periodic")
     }
 
     @Test("events before the first dump are ignored; after it they schedule an analysis one debounce later")
     func eventsDebounce() {
         var state = fresh()
-        let step2 = state.eventsApplied(count: 3, needsResync: false, overrun: false, now: start, debounce: debounce)
-        #expect(step2 == .none)
+        let beforeDump = state.eventsApplied(count: 3, needsResync: false, overrun: false, now: start, debounce: debounce)
+        #expect(beforeDump == .none)
         _ = state.resyncSucceeded(now: start, wallNow: Date(), interval: interval)
-        let step3 = state.analysed(nextDue: nil)
-        #expect(step3, "the first analysis is the moment for READY=1")
+        let firstAnalysis = state.analysed(nextDue: nil)
+        #expect(firstAnalysis, "the first analysis is the moment for READY=1")
         #expect(!state.isAnalysisDue(now: start + .seconds(30)))
         let at = start + .seconds(1)
-        let step4 = state.eventsApplied(count: 1, needsResync: false, overrun: false, now: at, debounce: debounce)
-        #expect(step4 == .analyse)
+        let firstEvent = state.eventsApplied(count: 1, needsResync: false, overrun: false, now: at, debounce: debounce)
+        #expect(firstEvent == .analyse)
         #expect(!state.isAnalysisDue(now: at + .milliseconds(49)))
         #expect(state.isAnalysisDue(now: at + debounce))
         // A later event does not push an earlier due analysis back.
-        let step5 = state.eventsApplied(count: 1, needsResync: false, overrun: false, now: at + .milliseconds(40), debounce: debounce)
-        #expect(step5
+        let laterEvent = state.eventsApplied(
+            count: 1, needsResync: false, overrun: false, now: at + .milliseconds(40), debounce: debounce)
+        #expect(
+            laterEvent
                 == .analyse)
         #expect(state.isAnalysisDue(now: at + debounce))
-        let step6 = state.analysed(nextDue: nil)
-        #expect(!step6, "READY=1 only once")
-        let step7 = state.eventsApplied(count: 0, needsResync: false, overrun: false, now: at + .seconds(1), debounce: debounce)
-        #expect(step7
+        let secondAnalysis = state.analysed(nextDue: nil)
+        #expect(!secondAnalysis, "READY=1 only once")
+        let emptyWake = state.eventsApplied(
+            count: 0, needsResync: false, overrun: false, now: at + .seconds(1), debounce: debounce)
+        #expect(
+            emptyWake
                 == .none, "an empty wake-up changes nothing")
     }
 
@@ -57,31 +61,33 @@ import Testing
         var state = fresh()
         _ = state.resyncSucceeded(now: start, wallNow: Date(), interval: interval)
         let at = start + .seconds(2)
-        let step8 = state.eventsApplied(count: 5, needsResync: true, overrun: true, now: at, debounce: debounce)
-        #expect(step8
+        let overrun = state.eventsApplied(count: 5, needsResync: true, overrun: true, now: at, debounce: debounce)
+        #expect(
+            overrun
                 == .resync(reason: "overrun"))
         #expect(state.isResyncDue(now: at))
-        let step9 = state.resyncSucceeded(now: at, wallNow: Date(), interval: interval)
-        #expect(step9.reason == "overrun")
-        let step10 = state.eventsApplied(count: 1, needsResync: true, overrun: false, now: at, debounce: debounce)
-        #expect(step10
+        let overrunResync = state.resyncSucceeded(now: at, wallNow: Date(), interval: interval)
+        #expect(overrunResync.reason == "overrun")
+        let replacedRoute = state.eventsApplied(count: 1, needsResync: true, overrun: false, now: at, debounce: debounce)
+        #expect(
+            replacedRoute
                 == .resync(reason: "implicit-change"))
         state.streamFailed(now: at + .seconds(1))
-        let step11 = state.resyncSucceeded(now: at + .seconds(1), wallNow: Date(), interval: interval)
-        #expect(step11.reason == "socket-error")
+        let socketErrorResync = state.resyncSucceeded(now: at + .seconds(1), wallNow: Date(), interval: interval)
+        #expect(socketErrorResync.reason == "socket-error")
         state.reloadApplied(now: at + .seconds(2))
         #expect(state.isResyncDue(now: at + .seconds(2)))
-        let step12 = state.resyncSucceeded(now: at + .seconds(2), wallNow: Date(), interval: interval)
-        #expect(step12.reason == "reload")
+        let reloadResync = state.resyncSucceeded(now: at + .seconds(2), wallNow: Date(), interval: interval)
+        #expect(reloadResync.reason == "reload")
     }
 
     @Test("a read problem is reported once, retried at the given time, and cleared by the next good dump")
     func readProblem() {
         var state = fresh()
-        let step13 = state.readFailed("cannot read the network state: EPERM", retryAt: start + .seconds(1))
-        #expect(step13)
-        let step14 = state.readFailed("cannot read the network state: EPERM", retryAt: start + .seconds(2))
-        #expect(!step14, "logged once")
+        let firstFailure = state.readFailed("cannot read the network state: EPERM", retryAt: start + .seconds(1))
+        #expect(firstFailure)
+        let sameFailureAgain = state.readFailed("cannot read the network state: EPERM", retryAt: start + .seconds(2))
+        #expect(!sameFailureAgain, "logged once")
         #expect(state.readProblem == "cannot read the network state: EPERM")
         #expect(!state.isResyncDue(now: start + .milliseconds(1500)))
         #expect(state.isResyncDue(now: start + .seconds(2)))

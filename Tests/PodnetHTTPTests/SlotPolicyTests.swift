@@ -25,7 +25,8 @@ import Testing
             occupant(2, "127.0.0.1", waitingSince: 20),
             occupant(3, "127.0.0.1", waitingSince: nil),  // busy answering: never displaced
         ]
-        #expect(policy.admit(peer: "127.0.0.5", occupants: occupants) == .admitDisplacing(index: 2, reason: .serverFull))
+        #expect(
+            policy.admit(peer: "127.0.0.5", occupants: occupants) == .admitDisplacing(index: 2, reason: .serverFull))
     }
 
     @Test("when the hog's connections are all busy, another peer's waiting connection gives way")
@@ -34,7 +35,8 @@ import Testing
             occupant(0, "127.0.0.1", waitingSince: nil), occupant(1, "127.0.0.1", waitingSince: nil),
             occupant(2, "127.0.0.2", waitingSince: 50), occupant(3, "127.0.0.3", waitingSince: 40),
         ]
-        #expect(policy.admit(peer: "127.0.0.5", occupants: occupants) == .admitDisplacing(index: 3, reason: .serverFull))
+        #expect(
+            policy.admit(peer: "127.0.0.5", occupants: occupants) == .admitDisplacing(index: 3, reason: .serverFull))
     }
 
     @Test("only when every slot is busy answering is the newcomer refused")
@@ -63,7 +65,8 @@ import Testing
         var occupants = (0..<64).map { occupant($0, "127.0.0.1", waitingSince: UInt64(1000 + $0)) }
         occupants += (64..<256).map { occupant($0, "127.0.0.\(2 + $0 % 100)", waitingSince: UInt64(1000 + $0)) }
         #expect(policy.admit(peer: "127.0.0.1", occupants: occupants) == .admitDisplacing(index: 0, reason: .peerLimit))
-        #expect(policy.admit(peer: "127.0.0.250", occupants: occupants) == .admitDisplacing(index: 0, reason: .serverFull))
+        #expect(
+            policy.admit(peer: "127.0.0.250", occupants: occupants) == .admitDisplacing(index: 0, reason: .serverFull))
     }
 }
 
@@ -77,7 +80,10 @@ import Testing
         let first = limiter.record(.refused, detail: "127.0.0.1: full", now: 100 * second)
         #expect(first == HTTPServerEvent(kind: .refused, detail: "127.0.0.1: full", count: 1))
         for offset in 1...99 {
-            #expect(limiter.record(.refused, detail: "127.0.0.\(offset): full", now: 100 * second + UInt64(offset) * 10_000_000) == nil)
+            #expect(
+                limiter.record(
+                    .refused, detail: "127.0.0.\(offset): full", now: 100 * second + UInt64(offset) * 10_000_000) == nil
+            )
         }
         // Another kind has its own interval.
         #expect(limiter.record(.acceptFailed, detail: "EMFILE", now: 101 * second) != nil)
@@ -85,7 +91,9 @@ import Testing
         #expect(limiter.flush(now: 109 * second).isEmpty)
         let flushed = limiter.flush(now: 110 * second)
         #expect(flushed == [HTTPServerEvent(kind: .refused, detail: "127.0.0.99: full", count: 99)])
-        #expect(flushed.first?.description == "HTTP connection refused with 503: 127.0.0.99: full (99 times in the last 10 s)")
+        #expect(
+            flushed.first?.description
+                == "HTTP connection refused with 503: 127.0.0.99: full (99 times in the last 10 s)")
         #expect(limiter.nextFlush == nil)
         // Quiet for an interval: the next one is reported at once again.
         #expect(limiter.record(.refused, detail: "x", now: 125 * second)?.count == 1)

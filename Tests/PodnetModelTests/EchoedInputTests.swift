@@ -23,17 +23,22 @@ import Testing
         #expect(quoted == "\"" + String(repeating: "a", count: 64) + "…\" (1000000 characters)")
         #expect(EchoedInput.bare(value, limit: 10) == "aaaaaaaaaa… (1000000 characters)")
         // Exactly at the limit: not cut.
-        #expect(EchoedInput.quoted(String(repeating: "b", count: 64)) == "\"" + String(repeating: "b", count: 64) + "\"")
+        #expect(
+            EchoedInput.quoted(String(repeating: "b", count: 64)) == "\"" + String(repeating: "b", count: 64) + "\"")
     }
 
     @Test("RFC 3339 timestamps: what dumps write and the RFC allows pass, anything else fails")
     func timestamps() {
-        for good in ["2026-11-22T03:00:00Z", "2026-11-22t03:00:00z", "2026-11-22T03:00:00.123Z", "2026-11-22T03:00:00+05:30"] {
+        for good in [
+            "2026-11-22T03:00:00Z", "2026-11-22t03:00:00z", "2026-11-22T03:00:00.123Z", "2026-11-22T03:00:00+05:30",
+        ] {
             #expect(RFC3339.isTimestamp(good), "\(good)")
         }
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-22 03:00:00Z", "2026-11-22T03:00:00", "2026-11-22T03:00:00Zjunk",
-            "2026-11-22T03:00:00.Z", "2026-11-22T24:00:00Z"]
-        {
+        for bad in [
+            "", "yesterday", "2026-13-01T00:00:00Z", "2026-11-22 03:00:00Z", "2026-11-22T03:00:00",
+            "2026-11-22T03:00:00Zjunk",
+            "2026-11-22T03:00:00.Z", "2026-11-22T24:00:00Z",
+        ] {
             #expect(!RFC3339.isTimestamp(bad), "\(bad)")
         }
     }

@@ -74,7 +74,9 @@ struct HTTPServerEventLimiter {
     mutating func flush(now: UInt64) -> [HTTPServerEvent] {
         var due: [HTTPServerEvent] = []
         for kind in HTTPServerEvent.Kind.allCases {
-            guard let entry = pending[kind], let last = lastReported[kind], now >= last &+ Self.interval else { continue }
+            guard let entry = pending[kind], let last = lastReported[kind], now >= last &+ Self.interval else {
+                continue
+            }
             pending[kind] = nil
             lastReported[kind] = now
             due.append(HTTPServerEvent(kind: kind, detail: entry.detail, count: entry.count))
