@@ -129,7 +129,7 @@ struct ServeSlotAttackTests {
             print(
                 "slot attack: rounds (answered, reopened, open at end) \(attack.map { ($0.answered, $0.reopened, $0.openAtEnd) }); fresh requests \(probes.count) "
                     + "(/healthz \(probes.filter { $0.path == "/healthz" }.count), /metrics \(probes.filter { $0.path == "/metrics" }.count)), "
-                    + "all 200: \(failed.isEmpty); latency median \(String(format: "%.1f", median)) ms, "
+                    + "not 200: \(failed.count) \(Set(failed.map { $0.status.map(String.init) ?? "none" }).sorted()); latency median \(String(format: "%.1f", median)) ms, "
                     + "max \(String(format: "%.1f", worst)) ms; curl \(curlStatuses.count) × \(Set(curlStatuses)); "
                     + "displacement log lines \(logged)")
         }
