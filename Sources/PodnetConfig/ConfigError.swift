@@ -1,3 +1,5 @@
+import PodnetModel
+
 /// Why the config (or a file it points to) could not be used: which file, line and key, and what
 /// was wrong, as one line: `/etc/podnetd/podnetd.yaml:7: calico.vxlanVNI: expected an integer
 /// 1–16777215, got "abc"`.
@@ -43,8 +45,9 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `FILE:LINE: KEY: MESSAGE`; for unknown and duplicate keys the key is inside the message.
+    /// The file name is given by the user: escaped and cut like any echoed input.
     public var description: String {
-        var text = file
+        var text = EchoedInput.bare(file, limit: 256)
         if let line { text += ":\(line)" }
         text += ": "
         if let key, kind != .unknownKey, kind != .duplicateKey { text += "\(key): " }

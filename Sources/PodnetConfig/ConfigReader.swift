@@ -32,8 +32,8 @@ struct ConfigReader {
         switch node {
         case .scalar(let scalar):
             if scalar.tagName == .null { return "nothing" }
-            if scalar.tagName == .str { return "\"\(scalar.string)\"" }
-            return scalar.string
+            if scalar.tagName == .str { return EchoedInput.quoted(scalar.string) }
+            return EchoedInput.bare(scalar.string)
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -58,7 +58,7 @@ struct ConfigReader {
             let name = keyScalar.string
             let keyPath = Self.join(path, name)
             guard allowed.contains(name) else {
-                var message = "unknown key \"\(keyPath)\""
+                var message = "unknown key \(EchoedInput.quoted(keyPath))"
                 if let suggestion = KeySuggestion.closest(to: name, among: allowed) {
                     message += " (did you mean \(Self.join(path, suggestion))?)"
                 } else if path != nil {
@@ -66,7 +66,7 @@ struct ConfigReader {
                 } else {
                     message += " (see Config/podnetd.yaml for the known keys)"
                 }
-                throw error(.unknownKey, keyNode, keyPath, message)
+                throw error(.unknownKey, keyNode, EchoedInput.bare(keyPath), message)
             }
             result.append(Entry(name: name, path: keyPath, keyNode: keyNode, value: value))
         }
@@ -93,8 +93,18 @@ struct ConfigReader {
         guard case .scalar(let scalar) = node, scalar.tagName == .str else {
             throw error(.wrongType, node, path, "expected \(what), got \(describe(node))")
         }
+        let length = scalar.string.utf8.count
+        guard length <= Self.maximumValueBytes else {
+            throw error(
+                .invalidValue, node, path,
+                "expected \(what), got a value of \(length) bytes (at most \(Self.maximumValueBytes)): \(describe(node))")
+        }
         return scalar.string
     }
+
+    /// The longest string value any key takes (a file path is at most 4096 bytes, PATH_MAX); far
+    /// longer values are mistakes, and rejecting them early keeps their handling cheap.
+    static let maximumValueBytes = 4096
 
     /// The value of a scalar tagged as an integer (plainly or by `!!int`); nil for anything else.
     /// Yams reads only unquoted scalars, so a quoted one (`!!int "110"`) is read here, as decimal.
@@ -164,12 +174,12 @@ struct ConfigReader {
     func prefix(_ node: Node, at path: String) throws(ConfigError) -> IPPrefix {
         let text = try string(node, at: path, what: "a CIDR such as 192.168.0.0/16")
         guard text.contains("/"), let prefix = IPPrefix(text) else {
-            throw error(.invalidValue, node, path, "expected a CIDR such as 192.168.0.0/16, got \"\(text)\"")
+            throw error(.invalidValue, node, path, "expected a CIDR such as 192.168.0.0/16, got \(EchoedInput.quoted(text))")
         }
         guard prefix.isCanonical else {
             throw error(
                 .invalidValue, node, path,
-                "\"\(text)\" has host bits set (did you mean \(prefix.network)?)")
+                "\(EchoedInput.quoted(text)) has host bits set (did you mean \(prefix.network)?)")
         }
         return prefix
     }
@@ -177,7 +187,7 @@ struct ConfigReader {
     func address(_ node: Node, at path: String) throws(ConfigError) -> IPAddress {
         let text = try string(node, at: path, what: "an IP address")
         guard let address = IPAddress(text) else {
-            throw error(.invalidValue, node, path, "expected an IP address, got \"\(text)\"")
+            throw error(.invalidValue, node, path, "expected an IP address, got \(EchoedInput.quoted(text))")
         }
         return address
     }
@@ -186,7 +196,7 @@ struct ConfigReader {
     func absolutePath(_ node: Node, at path: String) throws(ConfigError) -> String {
         let text = try string(node, at: path, what: "an absolute file path")
         guard text.hasPrefix("/"), !text.contains("\0") else {
-            throw error(.invalidValue, node, path, "expected an absolute file path, got \"\(text)\"")
+            throw error(.invalidValue, node, path, "expected an absolute file path, got \(EchoedInput.quoted(text))")
         }
         return text
     }
@@ -195,6 +205,9 @@ struct ConfigReader {
 /// The known key closest to a misspelt one.
 enum KeySuggestion {
     static func closest(to name: String, among candidates: [String]) -> String? {
+        // A name much longer than every candidate is no misspelling of one (and would make the edit
+        // distance expensive).
+        guard name.utf8.count <= 2 * (candidates.map(\.utf8.count).max() ?? 0) else { return nil }
         let lowered = name.lowercased()
         if let sameIgnoringCase = candidates.first(where: { $0.lowercased() == lowered }) { return sameIgnoringCase }
         let limit = max(2, name.count / 3)

@@ -300,7 +300,7 @@ public struct ExpectationsResolver: Sendable {
         }
         return (
             nil,
-            "unknown: the DMI product name \"\(product)\" is not an EC2 instance type (Xen instances and other "
+            "unknown: the DMI product name \(EchoedInput.quoted(product)) is not an EC2 instance type (Xen instances and other "
                 + "machines do not name it there); set instanceType in the config"
         )
     }

@@ -19,27 +19,10 @@ public struct LocalFileSystem: FileReading {
 
     public init() {}
 
+    /// Never blocks on a FIFO or device and refuses anything but a regular file (see `RegularFile`).
     public func readText(atPath path: String) throws -> String? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
-        guard !isDirectory.boolValue else { throw FileReadError(message: "is a directory") }
-        let handle: FileHandle
-        do {
-            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        } catch {
-            throw FileReadError(message: "cannot open: \(Self.reason(error))")
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: Self.maximumSize + 1) ?? Data()
-        } catch {
-            throw FileReadError(message: "cannot read: \(Self.reason(error))")
-        }
-        guard data.count <= Self.maximumSize else {
-            throw FileReadError(message: "larger than \(Self.maximumSize >> 20) MiB")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw FileReadError(message: "not UTF-8 text") }
+        guard let bytes = try RegularFile.read(atPath: path, maximumSize: Self.maximumSize) else { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw FileReadError(message: "not UTF-8 text") }
         return text
     }
 

@@ -47,7 +47,7 @@ public enum PodnetConfigFile {
         } catch let error as YamlError {
             throw convert(error, yaml: yaml, path: path)
         } catch {
-            throw ConfigError(kind: .malformedYAML, file: path, message: "malformed YAML: \(error)")
+            throw ConfigError(kind: .malformedYAML, file: path, message: "malformed YAML: \(EchoedInput.bare("\(error)", limit: 200))")
         }
         let reader = ConfigReader(file: path)
         var config = PodnetConfig()
@@ -110,7 +110,7 @@ public enum PodnetConfigFile {
                     let suggestions = ENILimitsTable.embedded.suggestions(for: name, limit: 3)
                     throw reader.error(
                         .invalidValue, value, key,
-                        "unknown instance type \"\(name)\""
+                        "unknown instance type \(EchoedInput.quoted(name))"
                             + (suggestions.isEmpty ? "" : " (did you mean \(suggestions.joined(separator: ", "))?)"))
                 }
             case "awsVpcCni":
@@ -131,7 +131,7 @@ public enum PodnetConfigFile {
                     guard let address = ListenAddress(text) else {
                         throw reader.error(
                             .invalidValue, element.node, element.path,
-                            "expected IPv4:PORT or [IPv6]:PORT (127.0.0.1:9647, [::1]:9647), got \"\(text)\"")
+                            "expected IPv4:PORT or [IPv6]:PORT (127.0.0.1:9647, [::1]:9647), got \(EchoedInput.quoted(text))")
                     }
                     config.listen.append(address)
                 }
@@ -281,7 +281,7 @@ public enum PodnetConfigFile {
         else {
             throw reader.error(
                 .invalidValue, node, path,
-                "expected an interface name (1–15 characters, no '/', ':' or blanks), got \"\(name)\"")
+                "expected an interface name (1–15 characters, no '/', ':' or blanks), got \(EchoedInput.quoted(name))")
         }
         return name
     }
@@ -291,8 +291,8 @@ public enum PodnetConfigFile {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            var message = "malformed YAML: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line))" }
+            var message = "malformed YAML: \(EchoedInput.bare(problem, limit: 200))"
+            if let context { message += " (\(EchoedInput.bare(context.text, limit: 200)) at line \(context.mark.line))" }
             return ConfigError(kind: .malformedYAML, file: path, line: mark.line, message: message)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.sorted().first ?? "?"
@@ -300,11 +300,11 @@ public enum PodnetConfigFile {
             let second = secondOccurrence(of: key, after: context.mark, in: yaml)
             return ConfigError(
                 kind: .duplicateKey, file: path, line: second ?? first, key: key,
-                message: "duplicate key \"\(key)\"" + (second != nil ? " (first at line \(first))" : ""))
+                message: "duplicate key \(EchoedInput.quoted(key))" + (second != nil ? " (first at line \(first))" : ""))
         case .reader(let problem, _, _, _):
-            return ConfigError(kind: .malformedYAML, file: path, message: "malformed YAML: \(problem)")
+            return ConfigError(kind: .malformedYAML, file: path, message: "malformed YAML: \(EchoedInput.bare(problem, limit: 200))")
         default:
-            return ConfigError(kind: .malformedYAML, file: path, message: "malformed YAML: \(error)")
+            return ConfigError(kind: .malformedYAML, file: path, message: "malformed YAML: \(EchoedInput.bare("\(error)", limit: 200))")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PodnetAnalysis
 import PodnetConfig
+import PodnetModel
 
 /// Reads the config file and everything it points at into a `LoadedConfiguration`.
 public struct ConfigurationLoader: Sendable {
@@ -34,10 +35,10 @@ public struct ConfigurationLoader: Sendable {
             do {
                 text = try files.readText(atPath: tokenFile)
             } catch {
-                throw ConfigError(kind: .unreadable, file: file, key: "auth.bearerTokenFile", message: "cannot read \(tokenFile): \(error)")
+                throw ConfigError(kind: .unreadable, file: file, key: "auth.bearerTokenFile", message: "cannot read \(EchoedInput.bare(tokenFile, limit: 256)): \(error)")
             }
             guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
-                throw ConfigError(kind: .invalidValue, file: file, key: "auth.bearerTokenFile", message: "\(tokenFile) is missing or empty")
+                throw ConfigError(kind: .invalidValue, file: file, key: "auth.bearerTokenFile", message: "\(EchoedInput.bare(tokenFile, limit: 256)) is missing or empty")
             }
             token = trimmed
         }

@@ -52,7 +52,10 @@ public struct Daemon: Sendable {
         for endpoint in listenOverride ?? settings.listen {
             let server = HTTPServer(
                 configuration: HTTPServerConfiguration(host: endpoint.host, port: endpoint.port),
-                handler: { routes.handle($0) })
+                handler: { routes.handle($0) },
+                onEvent: { event in
+                    logger.warning("\(event)", metadata: ["listen": "\(endpoint)", "event": "\(event.kind.rawValue)"])
+                })
             do {
                 let bound = try server.start()
                 logger.info("listening on http://\(bound)/ (/status, /metrics, /healthz, /readyz)")
@@ -64,21 +67,30 @@ public struct Daemon: Sendable {
         }
 
         let control = LoopControl()
+        let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        let worker = ConfigurationWorker(
+            loader: loader,
+            onStart: { request in
+                if case .reload = request { notifier.reloading() }
+            },
+            deliver: { control.deliver($0) })
         let signals = SignalWatcher()
         signals.start { signal in
             switch signal {
             case .reload:
                 logger.info("SIGHUP: reloading the configuration")
-                control.requestReload()
+                if let busy = worker.submit(.reload) {
+                    logger.warning(
+                        "the configuration is still being read after \(busy); this reload waits for that read to end")
+                }
             case .stop:
                 logger.info("stopping")
                 control.requestStop()
             }
         }
         let loop = WatchLoop(
-            board: board, metrics: metrics, control: control,
-            notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
-            version: version, loader: loader,
+            board: board, metrics: metrics, control: control, notifier: notifier, logger: logger,
+            version: version, worker: worker, stallOnReload: Self.testStall(ProcessInfo.processInfo.environment),
             onReload: { newSettings in
                 auth.withLock { $0 = BearerTokenCheck(token: newSettings.bearerToken) }
                 board.setFreshnessLimit(StatusBoard.freshnessLimit(resyncInterval: newSettings.resyncInterval))
@@ -94,5 +106,14 @@ public struct Daemon: Sendable {
         servers.forEach { $0.stop() }
         signals.stop()
         logger.info("stopped")
+    }
+
+    /// The test hook that blocks the watch loop on every reload it applies, standing for a loop
+    /// stuck in a system call (tests check /healthz and the watchdog against it).
+    static func testStall(_ environment: [String: String]) -> Duration? {
+        guard let text = environment["PODNETD_TEST_STALL_LOOP_ON_RELOAD_MS"], let milliseconds = Int(text),
+            milliseconds > 0
+        else { return nil }
+        return .milliseconds(milliseconds)
     }
 }

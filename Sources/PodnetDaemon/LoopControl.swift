@@ -1,12 +1,13 @@
 import PodnetNetlink
 import Synchronization
 
-/// How other threads talk to the watch loop: a stop request and a pending reload request, each of
-/// which also wakes the loop at once (through its event stream), so the loop never polls for them.
+/// How other threads talk to the watch loop: a stop request and the configurations read for it
+/// (by `ConfigurationWorker`), each of which also wakes the loop at once (through its event
+/// stream), so the loop never polls for them.
 public final class LoopControl: Sendable {
     private struct State {
         var stop = false
-        var reload = false
+        var outcomes: [ConfigurationWorker.Outcome] = []
         var stream: NetlinkEventStream?
     }
 
@@ -22,9 +23,10 @@ public final class LoopControl: Sendable {
         stream?.stop()
     }
 
-    public func requestReload() {
+    /// Hands the loop a configuration read off the loop (or why it could not be read), and wakes it.
+    public func deliver(_ outcome: ConfigurationWorker.Outcome) {
         let stream = state.withLock { state in
-            state.reload = true
+            state.outcomes.append(outcome)
             return state.stream
         }
         stream?.wake()
@@ -36,16 +38,16 @@ public final class LoopControl: Sendable {
     func attach(_ stream: NetlinkEventStream?) {
         let wakeNow = state.withLock { state in
             state.stream = stream
-            return state.stop || state.reload
+            return state.stop || !state.outcomes.isEmpty
         }
         if wakeNow { stream?.wake() }
     }
 
-    /// Returns whether a reload was requested, clearing the request.
-    public func takeReloadRequest() -> Bool {
+    /// The configurations delivered since the last call, oldest first.
+    public func takeOutcomes() -> [ConfigurationWorker.Outcome] {
         state.withLock { state in
-            defer { state.reload = false }
-            return state.reload
+            defer { state.outcomes = [] }
+            return state.outcomes
         }
     }
 }

@@ -9,6 +9,9 @@ public final class StatusBoard: Sendable {
         var status: PublishedStatus?
         /// When the watch loop promised to beat again (it sleeps until its next deadline).
         var nextBeatDue: ContinuousClock.Instant
+        /// Since when the loop has been working on a turn; nil while it waits. A turn that blocks
+        /// (a stuck system call) never reaches its next wait, so this is what shows a stall.
+        var turnStartedAt: ContinuousClock.Instant?
         var loopProblem: String?
         var freshnessLimit: Duration
     }
@@ -23,7 +26,8 @@ public final class StatusBoard: Sendable {
 
     public init(heartbeatSlack: Duration = .seconds(10), freshnessLimit: Duration) {
         self.heartbeatSlack = heartbeatSlack
-        state = Mutex(State(status: nil, nextBeatDue: .now + heartbeatSlack, loopProblem: nil, freshnessLimit: freshnessLimit))
+        state = Mutex(
+            State(status: nil, nextBeatDue: .now + heartbeatSlack, loopProblem: nil, freshnessLimit: freshnessLimit))
     }
 
     /// After a reload changed the resync interval.
@@ -35,12 +39,19 @@ public final class StatusBoard: Sendable {
         state.withLock { $0.status = status }
     }
 
-    /// Called by the watch loop on every turn, with when it will turn again at the latest.
+    /// Called by the watch loop before it waits, with when it will turn again at the latest.
     public func beat(nextBeatBy: ContinuousClock.Instant = .now, problem: String? = nil) {
         state.withLock {
             $0.nextBeatDue = nextBeatBy
+            $0.turnStartedAt = nil
             $0.loopProblem = problem
         }
+    }
+
+    /// Called by the watch loop when it wakes and starts working: it must wait again (`beat`)
+    /// within `heartbeatSlack`, or it counts as stalled.
+    public func turnStarted(at now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.turnStartedAt = now }
     }
 
     public var latest: PublishedStatus? { state.withLock { $0.status } }
@@ -50,8 +61,13 @@ public final class StatusBoard: Sendable {
 
     /// nil when healthy, else why not.
     public func healthProblem(now: ContinuousClock.Instant = .now) -> String? {
-        let snapshot = state.withLock { ($0.status?.analyzedAt, $0.nextBeatDue, $0.loopProblem, $0.freshnessLimit) }
+        let snapshot = state.withLock {
+            ($0.status?.analyzedAt, $0.nextBeatDue, $0.loopProblem, $0.freshnessLimit, $0.turnStartedAt)
+        }
         if let problem = snapshot.2 { return problem }
+        if let turnStartedAt = snapshot.4, now > turnStartedAt + heartbeatSlack {
+            return "watch loop is stalled: one turn has taken \(format(now - turnStartedAt))"
+        }
         if now > snapshot.1 + heartbeatSlack {
             return "watch loop is \(format(now - snapshot.1)) late"
         }

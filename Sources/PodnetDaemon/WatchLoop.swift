@@ -22,7 +22,9 @@ public struct LoadedConfiguration: Sendable {
 /// The daemon's heart: keeps a live snapshot from netlink events, re-analyses shortly after each
 /// change, and publishes immutable results for the HTTP server.
 ///
-/// Runs on one thread; all its mutable state is confined to `run()`.
+/// Runs on one thread; its memory between turns is a `WatchLoopState`, whose transitions decide
+/// what is due. Nothing on this thread reads files: configurations arrive through `control`, read
+/// by a `ConfigurationWorker`, so a blocking file cannot keep the loop from following netlink.
 public struct WatchLoop: Sendable {
     public let board: StatusBoard
     public let metrics: DaemonMetrics
@@ -30,17 +32,21 @@ public struct WatchLoop: Sendable {
     public let notifier: SystemdNotifier
     public let logger: Logger
     public let version: String
-    /// Reads the config file (on SIGHUP) and resolves expectations (kubelet config, DMI).
-    public let loader: ConfigurationLoader
+    /// Re-resolves expectations (kubelet config, DMI) after periodic resyncs, off the loop.
+    public let worker: ConfigurationWorker
     /// Called after each reload with the new settings (the bearer token may change).
     public let onReload: @Sendable (DaemonSettings) -> Void
+    /// Test hook: how long the loop blocks when it applies a reload, to stand for a stalled loop
+    /// (`PODNETD_TEST_STALL_LOOP_ON_RELOAD_MS`); nil in production.
+    public let stallOnReload: Duration?
 
     /// How long the loop must have nothing due before it returns freed memory.
     static let quietBeforeTrim: Duration = .milliseconds(500)
 
     public init(
         board: StatusBoard, metrics: DaemonMetrics, control: LoopControl, notifier: SystemdNotifier, logger: Logger,
-        version: String, loader: ConfigurationLoader, onReload: @escaping @Sendable (DaemonSettings) -> Void
+        version: String, worker: ConfigurationWorker, stallOnReload: Duration? = nil,
+        onReload: @escaping @Sendable (DaemonSettings) -> Void
     ) {
         self.board = board
         self.metrics = metrics
@@ -48,157 +54,141 @@ public struct WatchLoop: Sendable {
         self.notifier = notifier
         self.logger = logger
         self.version = version
-        self.loader = loader
+        self.worker = worker
+        self.stallOnReload = stallOnReload
         self.onReload = onReload
     }
 
     /// Runs until `control.requestStop()`. `initial` is the configuration the daemon started with.
     public func run(initial: LoadedConfiguration) {
         var configuration = initial
-        var state = LoopState(startedAt: Date())
+        var state = WatchLoopState(startedAt: Date(), now: .now)
         var stream: NetlinkEventStream?
         var updater = SnapshotUpdater(NodeSnapshot())
-        var nextResync = ContinuousClock.now
-        var resyncReason = "startup"
-        var analysisDue: ContinuousClock.Instant?
-        var lastWatchdog = ContinuousClock.Instant.now - .seconds(3600)
-        var announcedReady = false
-        // Why the kernel state cannot be read, kept until a dump succeeds again: /healthz shows it.
-        var readProblem: String?
-        // Events only make sense on top of a dump: until the first one succeeds there is nothing to analyse.
-        var haveSnapshot = false
-        var trimPending = false
 
         while !control.shouldStop {
             let now = ContinuousClock.now
+            board.turnStarted(at: now)
 
-            if control.takeReloadRequest() {
-                notifier.reloading()
-                do {
-                    configuration = try loader.load()
-                    onReload(configuration.settings)
-                    logger.info("configuration reloaded")
-                    resyncReason = "reload"
-                    nextResync = now
-                } catch {
-                    logger.error("configuration reload failed, keeping the last good one: \(error)")
-                }
-                // READY=1 only once there is something to serve.
-                if announcedReady { notifier.ready(status: "watching") }
+            for outcome in control.takeOutcomes() {
+                apply(outcome, to: &configuration, state: &state, now: now)
             }
 
             if stream == nil {
                 do {
                     stream = try NetlinkEventStream()
                     control.attach(stream)
-                    // Events from before this stream existed are lost: start from a dump.
-                    nextResync = min(nextResync, now)
+                    state.streamOpened(now: now)
                 } catch {
                     let problem = "cannot open the netlink event socket: \(error)"
-                    if problem != readProblem { logger.error("\(problem); retrying every second") }
-                    readProblem = problem
-                    board.beat(problem: problem)
+                    if state.readFailed(problem, retryAt: now) { logger.error("\(problem); retrying every second") }
+                    board.beat(nextBeatBy: now + .seconds(1), problem: problem)
                     sleep(for: .seconds(1))
                     continue
                 }
             }
 
-            if now >= nextResync {
+            if state.isResyncDue(now: now) {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
                     updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
-                    metrics.countResync(reason: resyncReason)
-                    state.lastResync = (Date(), resyncReason)
-                    if resyncReason == "periodic" {
+                    let resync = state.resyncSucceeded(
+                        now: now, wallNow: Date(), interval: configuration.settings.resyncInterval)
+                    metrics.countResync(reason: resync.reason)
+                    if resync.reason == "periodic" {
                         // kubelet's maxPods or the instance type may have changed on disk; the
-                        // config file itself changes only on SIGHUP.
-                        do {
-                            configuration.expectations = try loader.resolve(configuration.config).expectations
-                        } catch {
-                            logger.warning("kubelet config or DMI unreadable, keeping the last expectations: \(error)")
-                        }
+                        // config file itself changes only on SIGHUP. Read off the loop.
+                        worker.submit(.refresh(configuration.config))
                     }
-                    analysisDue = now
-                    haveSnapshot = true
-                    if readProblem != nil { logger.notice("the network state is readable again") }
-                    readProblem = nil
-                    resyncReason = "periodic"
-                    nextResync = now + configuration.settings.resyncInterval
+                    if resync.recovered { logger.notice("the network state is readable again") }
                 } catch {
                     let problem = "cannot read the network state: \(error)"
-                    if problem != readProblem { logger.error("\(problem); retrying every second") }
-                    readProblem = problem
-                    nextResync = now + .seconds(1)
+                    if state.readFailed(problem, retryAt: now + .seconds(1)) {
+                        logger.error("\(problem); retrying every second")
+                    }
                 }
             }
 
-            // Sleep until the next deadline: no polling. Events, stop and reload wake the stream.
-            var deadlines = [nextResync]
-            if let analysisDue { deadlines.append(analysisDue) }
-            if let interval = notifier.watchdogInterval { deadlines.append(lastWatchdog + interval) }
-            let wakeAt = deadlines.min() ?? now
-            board.beat(nextBeatBy: wakeAt, problem: readProblem)
-            var wait = max(.zero, wakeAt - ContinuousClock.now)
-            // The snapshot handed to the analysis (and after a resync the dump and the replaced
-            // updater) were transient: their pages go back to the kernel once things are quiet for a
-            // moment, since the trim takes ~10 ms on a 100k-route heap and must not delay an event.
-            let trimIfQuiet = trimPending && wait > Self.quietBeforeTrim
-            if trimIfQuiet { wait = Self.quietBeforeTrim }
+            let wait = state.nextWait(
+                now: now, watchdogInterval: notifier.watchdogInterval, quietBeforeTrim: Self.quietBeforeTrim)
+            board.beat(nextBeatBy: wait.wakeAt, problem: state.readProblem)
             do {
-                let events = try stream?.next(timeout: wait) ?? []
-                if trimIfQuiet, events.isEmpty, ContinuousClock.now - now >= Self.quietBeforeTrim {
+                let events = try stream?.next(timeout: max(.zero, wait.timeout - (.now - now))) ?? []
+                board.turnStarted()
+                if wait.trimIfQuiet, events.isEmpty, ContinuousClock.now - now >= Self.quietBeforeTrim {
                     MemoryTrim.returnFreedMemory()
-                    trimPending = false
+                    state.trimmed()
                 }
-                guard haveSnapshot else { continue }  // the dump that comes next includes them
-                if !events.isEmpty {
+                if state.haveSnapshot && !events.isEmpty {
                     updater.apply(events)
                     metrics.countNetlinkEvents(events.count)
                 }
-                if updater.needsResync {
-                    if events.contains(.overrun) {
+                let outcome = state.eventsApplied(
+                    count: events.count, needsResync: state.haveSnapshot && updater.needsResync,
+                    overrun: events.contains(.overrun), now: .now, debounce: configuration.settings.debounce)
+                if case .resync(let reason) = outcome {
+                    if reason == "overrun" {
                         logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
-                        resyncReason = "overrun"
                     } else {
-                        // A replaced route, a multipath change, a nexthop object, a `default` devconf
-                        // change: the kernel does not describe all it changed.
                         logger.debug("a change netlink cannot describe in full: re-reading the whole state")
-                        resyncReason = "implicit-change"
                     }
-                    nextResync = .now
-                } else if !events.isEmpty {
-                    analysisDue = min(analysisDue ?? .now + configuration.settings.debounce, .now + configuration.settings.debounce)
                 }
             } catch {
                 logger.error("netlink event socket failed, reopening it and re-reading the state: \(error)")
                 stream = nil
-                resyncReason = "socket-error"
-                nextResync = .now
+                state.streamFailed(now: .now)
                 continue
             }
 
-            if let due = analysisDue, ContinuousClock.now >= due {
+            if state.isAnalysisDue(now: .now) {
                 let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
-                analysisDue = nextDue
-                trimPending = true
-                if !announcedReady {
+                if state.analysed(nextDue: nextDue) {
                     notifier.ready(status: "watching")
-                    announcedReady = true
                     logger.info("first analysis done; serving")
                 }
             }
 
-            if let interval = notifier.watchdogInterval, ContinuousClock.now - lastWatchdog >= interval {
+            // Sent only from here: a loop that stops turning stops the pings, and systemd's
+            // watchdog restarts the daemon.
+            if state.isWatchdogDue(now: .now, interval: notifier.watchdogInterval) {
                 notifier.watchdog()
-                lastWatchdog = .now
+                state.watchdogSent(now: .now)
             }
         }
+        worker.stop()
         notifier.stopping()
+    }
+
+    /// Puts a configuration read by the worker into force (or logs why it could not be read).
+    private func apply(
+        _ outcome: ConfigurationWorker.Outcome, to configuration: inout LoadedConfiguration,
+        state: inout WatchLoopState, now: ContinuousClock.Instant
+    ) {
+        switch outcome {
+        case .reloaded(let loaded):
+            if let stallOnReload { sleep(for: stallOnReload) }
+            configuration = loaded
+            onReload(loaded.settings)
+            logger.info("configuration reloaded")
+            state.reloadApplied(now: now)
+        case .reloadFailed(let reason):
+            logger.error("configuration reload failed, keeping the last good one: \(reason)")
+        case .refreshed(let expectations):
+            guard expectations != configuration.expectations else { return }
+            configuration.expectations = expectations
+            state.expectationsChanged(now: now)
+            return
+        case .refreshFailed(let reason):
+            logger.warning("kubelet config or DMI unreadable, keeping the last expectations: \(reason)")
+            return
+        }
+        // READY=1 (after the worker's RELOADING=1) only once there is something to serve.
+        if state.announcedReady { notifier.ready(status: "watching") }
     }
 
     /// Analyses, remembers findings across runs, logs what appeared and resolved, and publishes.
     /// Returns when to analyse again even without events (a finding's grace period ends).
-    private func analyse(_ snapshot: NodeSnapshot, configuration: LoadedConfiguration, state: inout LoopState) -> ContinuousClock.Instant? {
+    private func analyse(_ snapshot: NodeSnapshot, configuration: LoadedConfiguration, state: inout WatchLoopState) -> ContinuousClock.Instant? {
         let started = ContinuousClock.now
         let wallNow = Date()
         let report = Analyzer.analyze(
@@ -232,13 +222,6 @@ public struct WatchLoop: Sendable {
     private func sleep(for duration: Duration) {
         Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
-}
-
-/// The loop's memory between turns.
-struct LoopState {
-    var startedAt: Date
-    var tracker = FindingTracker()
-    var lastResync: (at: Date, reason: String)?
 }
 
 extension Duration {

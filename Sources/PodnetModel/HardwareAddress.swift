@@ -46,7 +46,7 @@ extension HardwareAddress: Codable {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let address = HardwareAddress(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a hardware address: \(text)")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a hardware address: \(EchoedInput.quoted(text))")
         }
         self = address
     }

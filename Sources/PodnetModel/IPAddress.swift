@@ -128,7 +128,7 @@ extension IPAddress: Codable {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let address = IPAddress(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an IP address: \(text)")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an IP address: \(EchoedInput.quoted(text))")
         }
         self = address
     }

@@ -117,7 +117,7 @@ extension IPPrefix: Codable {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let prefix = IPPrefix(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an IP prefix: \(text)")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an IP prefix: \(EchoedInput.quoted(text))")
         }
         self = prefix
     }

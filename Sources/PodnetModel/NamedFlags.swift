@@ -36,7 +36,9 @@ extension NamedFlags {
         let container = try decoder.singleValueContainer()
         let list = try container.decode([String].self)
         guard let flags = Self(names: list) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown flag in \(list)")
+            let unknown = list.first { Self(names: [$0]) == nil } ?? ""
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "unknown flag \(EchoedInput.quoted(unknown))")
         }
         self = flags
     }
@@ -75,7 +77,7 @@ extension NamedValue {
         let container = try decoder.singleValueContainer()
         let name = try container.decode(String.self)
         guard let value = Self(name: name) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown value \(name)")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown value \(EchoedInput.quoted(name))")
         }
         self = value
     }

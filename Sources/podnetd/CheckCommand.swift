@@ -100,26 +100,10 @@ struct CheckCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+            return try SnapshotFile.read(atPath: snapshot)
         } catch {
-            StandardStreams.error("cannot read snapshot \(snapshot): \(error.localizedDescription)")
-            throw ExitCode(2)
-        }
-        do {
-            let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: data)
-            guard NodeSnapshot.acceptedSchemaVersions.contains(decoded.schemaVersion) else {
-                let accepted = NodeSnapshot.acceptedSchemaVersions.sorted().map(String.init).joined(separator: ", ")
-                StandardStreams.error(
-                    "snapshot \(snapshot) has schemaVersion \(decoded.schemaVersion); this podnetd reads \(accepted)")
-                throw ExitCode(2)
-            }
-            return decoded
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            StandardStreams.error("\(snapshot) is not a podnetd dump: \(SnapshotDecodingError.describe(error))")
+            StandardStreams.error(error.description)
             throw ExitCode(2)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PodnetModel
 
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +41,8 @@ struct Podnetd: ParsableCommand {
                 Glibc.exit(0)
             }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            StandardStreams.error("\(message) (see podnetd --help)")
+            // ArgumentParser repeats the offending argument whole: keep the line short and one line.
+            StandardStreams.error("\(EchoedInput.bare(message, limit: 300)) (see podnetd --help)")
             Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }

@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import PodnetConfig
 import PodnetDaemon
+import PodnetModel
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,8 @@ struct ServeCommand: ParsableCommand {
               /status     the report as JSON; ?format=text (or Accept: text/plain)
                           for the text of `podnetd check`
               /metrics    Prometheus text format
-              /healthz    200 while the watch loop runs and the last analysis is fresh, else 503
+              /healthz    200 while the watch loop turns (one turn over 10 s is a
+                          stall) and the last analysis is fresh, else 503
               /readyz     200 once the first analysis is done
             SIGHUP reloads the config (a bad one is logged and the last good one kept); \
             SIGTERM stops. Under systemd (Type=notify) it reports READY=1 after the first \
@@ -31,7 +33,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         for text in listen where ListenAddress(text) == nil {
-            throw ValidationError("--listen \(text): expected ADDRESS:PORT, e.g. 127.0.0.1:9647 or [::1]:9647")
+            throw ValidationError("--listen \(EchoedInput.quoted(text)): expected ADDRESS:PORT, e.g. 127.0.0.1:9647 or [::1]:9647")
         }
     }
 

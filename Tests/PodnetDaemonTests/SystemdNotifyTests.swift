@@ -13,16 +13,7 @@ import Testing
 struct SystemdNotifyTests {
     @Test("READY=1 after the first analysis, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 on SIGTERM")
     func notifications() throws {
-        try requireRootAndIPRoute2()
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let listener = try NotifySocket(path: directory.file("notify.sock"))
-        try withCalicoNode(CalicoNodeScenario()) { node in
-            let daemon = try ServedDaemon(
-                in: node.namespace, directory: directory, config: ServeConfig.text(),
-                environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
-            defer { daemon.stop() }
-
+        try withNotifyingDaemon(environment: ["WATCHDOG_USEC": "400000"]) { (daemon, listener) throws in
             let ready = listener.receive(until: { $0.contains("READY=1") }, timeout: .seconds(10))
             #expect(ready.contains { $0.contains("READY=1") }, "no READY=1: \(ready)\n\(daemon.stderr)")
             // By READY=1 the first analysis is published.
@@ -38,6 +29,25 @@ struct SystemdNotifyTests {
             #expect(stopping.contains("STOPPING=1"), "\(stopping)")
             #expect(daemon.waitForExit(timeout: .seconds(2)) == 0)
         }
+    }
+}
+
+/// Builds a Calico node, starts `podnetd serve` in it with `NOTIFY_SOCKET` pointing at a socket
+/// of the test's own (plus `environment`) and runs `body` without waiting for readiness; the
+/// daemon, the namespaces and the directory are removed afterwards.
+func withNotifyingDaemon(
+    environment: [String: String], _ body: (ServedDaemon, NotifySocket) throws -> Void
+) throws {
+    try requireRootAndIPRoute2()
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let listener = try NotifySocket(path: directory.file("notify.sock"))
+    try withCalicoNode(CalicoNodeScenario()) { node in
+        let daemon = try ServedDaemon(
+            in: node.namespace, directory: directory, config: ServeConfig.text(),
+            environment: environment.merging(["NOTIFY_SOCKET": listener.path]) { given, _ in given })
+        defer { daemon.stop() }
+        try body(daemon, listener)
     }
 }
 

@@ -40,7 +40,7 @@ import Testing
         let client = try RawClient(port: bound.port)
         var accepted: Int32 = -1
         for _ in 0..<100 where accepted < 0 {
-            if case .accepted(let descriptor) = Socket.accept(listener) { accepted = descriptor } else { usleep(1000) }
+            if case .accepted(let descriptor, _) = Socket.accept(listener) { accepted = descriptor } else { usleep(1000) }
         }
         #expect(accepted >= 0)
         defer { Socket.close(accepted) }

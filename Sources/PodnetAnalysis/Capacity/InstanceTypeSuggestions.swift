@@ -6,6 +6,9 @@ extension ENILimitsTable {
     /// small edit distance (`t3a.mediun` → `t3a.medium`, `t3.medium`). Each group is ranked by
     /// edit distance, then same family first, then by name.
     public func suggestions(for name: String, limit: Int = 5) -> [String] {
+        // Instance type names are short: a name over twice the longest is no misspelling of one,
+        // and skipping it keeps a 100,000-character value from costing seconds of edit distances.
+        guard name.utf8.count <= 2 * longestNameBytes else { return [] }
         let query = Self.normalize(name)
         guard !query.isEmpty, limit > 0 else { return [] }
         let family = query.prefix { $0 != "." }
@@ -23,6 +26,8 @@ extension ENILimitsTable {
             guard let limits = limits[type] else { continue }
             let prefixed = type.hasPrefix(query)
             let sameFamily = limits.family == family
+            // The distance is at least the difference in length: skip it when that alone is too far.
+            guard prefixed || sameFamily || abs(type.utf8.count - queryBytes.count) <= maxDistance else { continue }
             let distance = EditDistance.between(queryBytes, Array(type.utf8))
             guard prefixed || sameFamily || distance <= maxDistance else { continue }
             candidates.append(
@@ -37,4 +42,7 @@ extension ENILimitsTable {
         }
         return candidates.prefix(limit).map(\.name)
     }
+
+    /// The length in bytes of the longest instance type name in the table.
+    var longestNameBytes: Int { instanceTypes.map(\.utf8.count).max() ?? 0 }
 }

@@ -1,3 +1,5 @@
+import PodnetModel
+
 /// Why the max-pods calculator could not compute a value.
 public enum MaxPodsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The instance type is not in the table; `suggestions` holds up to five close names.
@@ -15,7 +17,7 @@ public enum MaxPodsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownInstanceType(let name, let suggestions):
-            let known = "unknown instance type \"\(name)\": it is not in the ENI limits table"
+            let known = "unknown instance type \(EchoedInput.quoted(name)): it is not in the ENI limits table"
             if suggestions.isEmpty { return known + " (instance types look like m5.large)" }
             return known + "; did you mean " + suggestions.joined(separator: ", ") + "?"
         case .invalidMaxENIs(let value):

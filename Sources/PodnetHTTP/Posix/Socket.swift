@@ -14,8 +14,8 @@ enum IOOutcome: Equatable {
 
 /// What one `accept` on the non-blocking listener did.
 enum AcceptOutcome: Equatable {
-    /// A new non-blocking, close-on-exec connection.
-    case accepted(Int32)
+    /// A new non-blocking, close-on-exec connection and its peer's numeric address ("" if unknown).
+    case accepted(Int32, peer: String)
     /// No pending connection.
     case wouldBlock
     /// Out of descriptors or memory: stop accepting for a moment instead of spinning.
@@ -79,14 +79,19 @@ enum Socket {
     /// Accepts one pending connection as non-blocking and close-on-exec, with Nagle off.
     static func accept(_ listener: Int32) -> AcceptOutcome {
         let descriptor: Int32
-        if let accept4 {
-            descriptor = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
-        } else {
-            descriptor = Glibc.accept(listener, nil, nil)
-            if descriptor >= 0 {
-                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        descriptor = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                if let accept4 {
+                    return accept4(listener, address, &length, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
+                }
+                return Glibc.accept(listener, address, &length)
             }
+        }
+        if accept4 == nil, descriptor >= 0 {
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         }
         guard descriptor >= 0 else {
             switch errno {
@@ -99,7 +104,7 @@ enum Socket {
             }
         }
         _ = setOption(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        return .accepted(descriptor)
+        return .accepted(descriptor, peer: SocketAddress.describe(storage)?.host ?? "")
     }
 
     /// Reads what is available into `buffer`.

@@ -1,7 +1,9 @@
 import Synchronization
 
 // Hardened for untrusted local clients: bounded heads (431), strict parsing (400), no bodies (413),
-// a deadline for every request and idle connection, a connection limit (503), no SIGPIPE.
+// a deadline for every request and idle connection, a connection lifetime and request limit, a
+// connection limit whose newcomers displace the longest-waiting connection (503 only when all are
+// busy) and a per-peer cap, no SIGPIPE.
 // The handler runs on the loop thread, so it must be fast; a slow handler delays every client.
 
 /// A small HTTP/1.1 server on the platform's sockets: one thread, one poll(2) loop, no request bodies.
@@ -9,6 +11,7 @@ public final class HTTPServer: Sendable {
     /// What the server listens on and its limits.
     public let configuration: HTTPServerConfiguration
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let onEvent: @Sendable (HTTPServerEvent) -> Void
     private let running = Mutex<Running?>(nil)
 
     /// The loop thread and the socket end whose closing stops it.
@@ -19,12 +22,16 @@ public final class HTTPServer: Sendable {
     }
 
     /// Creates a stopped server; `handler` is called on the server's thread for each request and must be fast.
+    /// `onEvent` hears, rate-limited, of connections refused or displaced and of `accept` failing
+    /// for lack of descriptors (the server has no logger of its own); it runs on the server's thread.
     public init(
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
-        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse,
+        onEvent: @escaping @Sendable (HTTPServerEvent) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.handler = handler
+        self.onEvent = onEvent
     }
 
     deinit {
@@ -58,9 +65,11 @@ public final class HTTPServer: Sendable {
                 throw .systemCall(call: failure.call, address: name, errno: failure.errno)
             }
             let handler = self.handler
+            let onEvent = self.onEvent
             let spawned = LoopThread.spawn {
                 let loop = EventLoop(
-                    listener: listener, wakeReceiver: wakeReceiver, configuration: configuration, handler: handler
+                    listener: listener, wakeReceiver: wakeReceiver, configuration: configuration, handler: handler,
+                    onEvent: onEvent
                 )
                 loop.run()
             }

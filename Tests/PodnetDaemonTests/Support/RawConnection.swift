@@ -14,9 +14,25 @@ final class RawConnection: @unchecked Sendable {
         var description: String
     }
 
-    init(port: UInt16) throws {
+    /// Connects to `127.0.0.1:port`; from the loopback address `127.0.0.<sourceHost>` when given
+    /// (a client that spreads its connections over several source addresses).
+    init(port: UInt16, sourceHost: UInt8? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        if let sourceHost {
+            var source = sockaddr_in()
+            source.sin_family = sa_family_t(AF_INET)
+            source.sin_addr.s_addr = (UInt32(0x7f00_0000) | UInt32(sourceHost)).bigEndian
+            let bound = withUnsafePointer(to: &source) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                // deinit closes the descriptor: the instance is fully initialized.
+                throw Failure(description: "bind 127.0.0.\(sourceHost): \(String(cString: strerror(errno)))")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

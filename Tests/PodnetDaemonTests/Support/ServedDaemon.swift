@@ -25,10 +25,11 @@ final class ServedDaemon: Sendable {
     var configPath: String { directory.file(Self.configName) }
 
     /// Writes `config` to the directory and starts the daemon with it (not waiting for it to be ready).
-    /// `environment` is added to the daemon's (e.g. a `NOTIFY_SOCKET` of the test's own).
+    /// `environment` is added to the daemon's (e.g. a `NOTIFY_SOCKET` of the test's own);
+    /// `launcher` runs it (e.g. `prlimit --nofile=64`; it must exec, so the PID stays podnetd's).
     init(
         in namespace: NetworkNamespace, directory: TemporaryDirectory, config: String, port: UInt16 = 9647,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], launcher: [String] = []
     ) throws {
         self.namespace = namespace
         self.directory = directory
@@ -43,7 +44,7 @@ final class ServedDaemon: Sendable {
             !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"].contains($0.key)
         }
         pid = try spawnInBackground(
-            "ip", ["netns", "exec", namespace.name, binary, "serve", "--config", directory.file(Self.configName)],
+            "ip", ["netns", "exec", namespace.name] + launcher + [binary, "serve", "--config", directory.file(Self.configName)],
             stdoutFile: directory.file("stdout"), stderrFile: directory.file("stderr"),
             environment: inherited.merging(environment) { _, given in given })
     }

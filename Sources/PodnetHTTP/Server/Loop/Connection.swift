@@ -23,6 +23,22 @@ final class Connection {
 
     /// The socket.
     let descriptor: Int32
+    /// The peer's numeric address, without the port.
+    let peer: String
+    /// When it was accepted (monotonic nanoseconds).
+    let openedAt: UInt64
+    /// Requests answered so far.
+    private(set) var requestsAnswered = 0
+    /// Since when it has been waiting for a request (accepted, or its last response sent); nil
+    /// while it is answering. Lingering connections have had their answer: they wait since 0.
+    var waitingSince: UInt64? {
+        switch phase {
+        case .open: return pendingOutput == 0 ? idleSince : nil
+        case .lingering: return 0
+        case .closingAfterWrite, .closed: return nil
+        }
+    }
+    private var idleSince: UInt64
     /// Where the connection is in its life.
     private(set) var phase: Phase = .open
     /// When the next request, the pending output, the final write or the drain must be done
@@ -35,8 +51,11 @@ final class Connection {
     private var output: [UInt8] = []
     private var outputSent = 0
 
-    init(descriptor: Int32, deadline: UInt64) {
+    init(descriptor: Int32, peer: String, now: UInt64, deadline: UInt64) {
         self.descriptor = descriptor
+        self.peer = peer
+        openedAt = now
+        idleSince = now
         self.deadline = deadline
     }
 
@@ -127,10 +146,16 @@ final class Connection {
                 if discard > 0 { input.removeFirst(discard) }
                 scanned = newlyScanned
                 return false
-            case .complete(let parsed, let consumed):
+            case .complete(var parsed, let consumed):
                 input.removeFirst(consumed)
                 scanned = 0
                 deadline = now + responder.readTimeout
+                requestsAnswered += 1
+                // The last request a connection may make, or one past its lifetime, is answered
+                // with `Connection: close`: no client keeps a slot for ever.
+                if requestsAnswered >= responder.maxRequestsPerConnection || now >= openedAt &+ responder.maxLifetime {
+                    parsed.keepAlive = false
+                }
                 enqueue(responder.respond(to: parsed))
                 if !parsed.keepAlive { finish(now: now, responder: responder) }
             case .rejected(let rejection):
@@ -177,7 +202,13 @@ final class Connection {
         }
         output = []
         outputSent = 0
-        if phase == .open { deadline = now + responder.readTimeout }
+        if phase == .open { waitForNextRequest(now: now, responder: responder) }
+    }
+
+    /// Idle between requests: the next one has `readTimeout`, but not past the connection's lifetime.
+    private func waitForNextRequest(now: UInt64, responder: RequestResponder) {
+        idleSince = now
+        deadline = min(now + responder.readTimeout, max(now, openedAt &+ responder.maxLifetime))
     }
 
     private func startLingering(responder: RequestResponder, now: UInt64) {

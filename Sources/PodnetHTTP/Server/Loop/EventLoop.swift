@@ -13,8 +13,10 @@ final class EventLoop {
 
     private let listener: Int32
     private let wakeReceiver: Int32
-    private let maxConnections: Int
+    private let slots: SlotPolicy
     private let maxHeaderBytes: Int
+    private let onEvent: @Sendable (HTTPServerEvent) -> Void
+    private var events = HTTPServerEventLimiter()
     private let responder: RequestResponder
     private let scratch: UnsafeMutableRawBufferPointer
     private var connections: [Connection] = []
@@ -25,11 +27,14 @@ final class EventLoop {
         listener: Int32,
         wakeReceiver: Int32,
         configuration: HTTPServerConfiguration,
-        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse,
+        onEvent: @escaping @Sendable (HTTPServerEvent) -> Void
     ) {
         self.listener = listener
         self.wakeReceiver = wakeReceiver
-        maxConnections = configuration.maxConnections
+        self.onEvent = onEvent
+        slots = SlotPolicy(
+            maxConnections: configuration.maxConnections, maxPerPeer: configuration.maxConnectionsPerPeer)
         maxHeaderBytes = configuration.maxHeaderBytes
         responder = RequestResponder(configuration: configuration, handler: handler)
         scratch = .allocate(byteCount: Self.readChunk, alignment: 16)
@@ -73,12 +78,14 @@ final class EventLoop {
             if accepting && pollDescriptors[1].revents != 0 {
                 acceptPending(now: now)
             }
+            events.flush(now: now).forEach(onEvent)
         }
     }
 
     /// Milliseconds until the nearest deadline (rounded up), or -1 when nothing is due.
     private func timeout(now: UInt64, accepting: Bool) -> Int32 {
         var nearest = accepting ? UInt64.max : acceptResumesAt
+        if let flush = events.nextFlush { nearest = min(nearest, flush) }
         for connection in connections { nearest = min(nearest, connection.deadline) }
         guard nearest != .max else { return -1 }
         guard nearest > now else { return 0 }
@@ -89,21 +96,58 @@ final class EventLoop {
     private func acceptPending(now: UInt64) {
         for _ in 0..<Self.acceptBatch {
             switch Socket.accept(listener) {
-            case .accepted(let descriptor):
-                if connections.count >= maxConnections {
+            case .accepted(let descriptor, let peer):
+                switch slots.admit(peer: peer, occupants: occupants) {
+                case .admit:
+                    break
+                case .admitDisplacing(let index, let reason):
+                    connections[index].close()
+                    connections.remove(at: index)
+                    report(.displaced, "\(peer): \(reason.rawValue)", now: now)
+                case .refuse(let reason):
                     refuse(descriptor)
-                } else {
-                    connections.append(Connection(descriptor: descriptor, deadline: now + responder.readTimeout))
+                    report(.refused, "\(peer): \(reason.rawValue)", now: now)
+                    continue
                 }
+                connections.append(
+                    Connection(descriptor: descriptor, peer: peer, now: now, deadline: now + responder.readTimeout))
             case .wouldBlock:
                 return
             case .skipped:
                 continue
-            case .exhausted:
+            case .exhausted(let code):
+                let name: String
+                switch code {
+                case EMFILE: name = "EMFILE: the process is out of file descriptors (LimitNOFILE)"
+                case ENFILE: name = "ENFILE: the system is out of file descriptors"
+                case ENOBUFS, ENOMEM: name = "out of memory for sockets"
+                default: name = "errno \(code)"
+                }
+                // Out of descriptors: a connection that only waits gives its descriptor to the
+                // client knocking, so that holding connections cannot shut out a scrape.
+                if code == EMFILE || code == ENFILE, let victim = slots.victim(among: occupants) {
+                    let holder = connections[victim.index].peer
+                    connections[victim.index].close()
+                    connections.remove(at: victim.index)
+                    report(.acceptFailed, "\(name); closed a waiting connection of \(holder) to accept", now: now)
+                    continue
+                }
                 acceptResumesAt = now + Self.acceptBackoff
+                report(.acceptFailed, "\(name); \(connections.count) connections open, accepting again in 100 ms", now: now)
                 return
             }
         }
+    }
+
+    /// The open connections as the slot policy sees them.
+    private var occupants: [SlotPolicy.Occupant] {
+        connections.enumerated().map {
+            SlotPolicy.Occupant(index: $0.offset, peer: $0.element.peer, waitingSince: $0.element.waitingSince)
+        }
+    }
+
+    private func report(_ kind: HTTPServerEvent.Kind, _ detail: String, now: UInt64) {
+        if let event = events.record(kind, detail: detail, now: now) { onEvent(event) }
     }
 
     /// Answers a connection over the limit with 503 and closes it at once.

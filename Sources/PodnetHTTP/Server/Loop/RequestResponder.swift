@@ -6,6 +6,10 @@ final class RequestResponder {
     let readTimeout: UInt64
     /// How long a connection is drained after an error response before it is closed, in nanoseconds.
     let lingerTimeout: UInt64
+    /// How long a connection may stay open, in nanoseconds.
+    let maxLifetime: UInt64
+    /// Requests answered on one connection before it is closed.
+    let maxRequestsPerConnection: Int
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
     private var serializer: ResponseSerializer
 
@@ -13,6 +17,8 @@ final class RequestResponder {
         parser = RequestHeadParser(maxHeaderBytes: configuration.maxHeaderBytes)
         readTimeout = MonotonicClock.nanoseconds(configuration.readTimeout)
         lingerTimeout = min(readTimeout, 1_000_000_000)
+        maxLifetime = MonotonicClock.nanoseconds(configuration.maxConnectionLifetime)
+        maxRequestsPerConnection = configuration.maxRequestsPerConnection
         self.handler = handler
         serializer = ResponseSerializer(serverName: configuration.serverName)
     }
