@@ -66,41 +66,13 @@ struct CheckCommand: ParsableCommand {
         if report.hasFinding(atLeast: failOn) { throw ExitCode(1) }
     }
 
-    private static func milliseconds(_ duration: Duration) -> String {
+    static func milliseconds(_ duration: Duration) -> String {
         let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return String(format: "%.1f", value)
     }
 
     private func readSnapshot() throws -> NodeSnapshot {
-        guard let snapshot else {
-            do {
-                return try NetlinkSnapshotReader().snapshot()
-            } catch {
-                StandardStreams.error("cannot read the network state: \(error)")
-                throw ExitCode(2)
-            }
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: snapshot))
-        } catch {
-            StandardStreams.error("cannot read snapshot \(snapshot): \(error.localizedDescription)")
-            throw ExitCode(2)
-        }
-        do {
-            let decoded = try JSONDecoder().decode(NodeSnapshot.self, from: data)
-            guard decoded.schemaVersion <= NodeSnapshot.currentSchemaVersion else {
-                StandardStreams.error(
-                    "snapshot \(snapshot) has schemaVersion \(decoded.schemaVersion); this podnetd reads up to \(NodeSnapshot.currentSchemaVersion)")
-                throw ExitCode(2)
-            }
-            return decoded
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            StandardStreams.error("\(snapshot) is not a podnetd dump: \(SnapshotDecodingError.describe(error))")
-            throw ExitCode(2)
-        }
+        try SnapshotSource.read(path: snapshot)
     }
 }
 
