@@ -34,7 +34,8 @@ public struct PathExplainer: Sendable {
         return PathExplanation(
             node: index.snapshot.hostname, query: query, destinationKind: walk.destinationKind,
             verdict: walk.brokenStep == nil ? .complete : .broken, firstHop: decision.firstHop,
-            rules: decision.evaluations, steps: walk.steps, brokenStep: walk.brokenStep, finding: walk.finding)
+            rules: decision.evaluations, steps: walk.steps, brokenStep: walk.brokenStep, finding: walk.finding,
+            tunnel: walk.tunnel)
     }
 
     /// The report's finding about one of `objects` (a device name, a gateway) or whose object is a

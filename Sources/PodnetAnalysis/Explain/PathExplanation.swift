@@ -23,10 +23,12 @@ public struct PathExplanation: Sendable, Hashable, Codable {
     public var brokenStep: Int?
     /// The finding of `podnetd check` about the first broken link, when it has one.
     public var finding: Finding?
+    /// For a next hop through a VXLAN device: what the tunnel needs, as far as it exists.
+    public var tunnel: TunnelPath?
 
     public init(
         node: String, query: ExplainQuery, destinationKind: String, verdict: PathVerdict, firstHop: FirstHop,
-        rules: [RuleEvaluation], steps: [PathStep], brokenStep: Int?, finding: Finding?
+        rules: [RuleEvaluation], steps: [PathStep], brokenStep: Int?, finding: Finding?, tunnel: TunnelPath? = nil
     ) {
         self.schemaVersion = Self.currentSchemaVersion
         self.node = node
@@ -38,6 +40,7 @@ public struct PathExplanation: Sendable, Hashable, Codable {
         self.steps = steps
         self.brokenStep = brokenStep
         self.finding = finding
+        self.tunnel = tunnel
     }
 
     /// The document as JSON, keys in their declared order.
@@ -78,4 +81,36 @@ public enum StepStatus: String, Sendable, Hashable, Codable {
     case broken
     /// Context, neither right nor wrong (what a service address is).
     case info
+}
+
+/// The pieces a packet through a VXLAN device needs: the neighbour entry of the next hop (its
+/// MAC), the FDB entry of that MAC (the remote node) and the route to the remote node.
+public struct TunnelPath: Sendable, Hashable, Codable {
+    /// The VXLAN device.
+    public var device: String
+    /// The address resolved on the device: the route's gateway (the remote tunnel IP).
+    public var nextHop: String
+    public var neighbourMAC: String?
+    /// The neighbour entry's state (`PERMANENT`, …); nil when there is none.
+    public var neighbourState: String?
+    /// The remote node's underlay address (the FDB entry's `dst`).
+    public var remote: String?
+    /// The encapsulated packet's route to the remote node, bound to the VXLAN device's underlay
+    /// device, from its local address (what `ip route get REMOTE from LOCAL oif DEV` says).
+    public var underlay: FirstHop?
+    /// The MTU of the underlay route's device.
+    public var underlayMTU: UInt32?
+
+    public init(
+        device: String, nextHop: String, neighbourMAC: String? = nil, neighbourState: String? = nil,
+        remote: String? = nil, underlay: FirstHop? = nil, underlayMTU: UInt32? = nil
+    ) {
+        self.device = device
+        self.nextHop = nextHop
+        self.neighbourMAC = neighbourMAC
+        self.neighbourState = neighbourState
+        self.remote = remote
+        self.underlay = underlay
+        self.underlayMTU = underlayMTU
+    }
 }

@@ -9,6 +9,7 @@ struct PathWalk {
     var brokenStep: Int?
     var finding: Finding?
     var destinationKind = "external address"
+    var tunnel: TunnelPath?
 
     init(explainer: PathExplainer, query: ExplainQuery, decision: RouteDecision) {
         self.explainer = explainer
@@ -236,6 +237,13 @@ struct PathWalk {
             containing: destination)
         let target = hop.gateway ?? destination
         let key = RoutingIndex.NeighbourKey(interfaceIndex: link.index, address: target)
+        let recordTunnel = tunnel == nil
+        if recordTunnel {
+            let entry = index.neighbours[key]
+            tunnel = TunnelPath(
+                device: link.name, nextHop: target.description, neighbourMAC: entry?.mac?.description,
+                neighbourState: entry.map { $0.state.names.joined(separator: " ") })
+        }
         guard let neighbour = index.neighbours[key], let mac = neighbour.mac,
             !neighbour.state.contains(.failed), !neighbour.state.contains(.incomplete)
         else {
@@ -266,14 +274,15 @@ struct PathWalk {
                 evidence: without.map(syntax.fdb), finding: routeFinding)
             return
         }
+        if recordTunnel { tunnel?.remote = remote.description }
         let viaFlood = entries.isEmpty ? " (no entry for the MAC: the all-zeros entry's remotes get it)" : ""
         add("fdb", .ok, "\(mac) → remote node \(remote)\(viaFlood)", evidence: (entries.isEmpty ? flood : entries).map(syntax.fdb))
-        underlay(link: link, remote: remote)
+        underlay(link: link, remote: remote, record: recordTunnel)
     }
 
     /// The VXLAN device's own route lookup for the encapsulated packet: to the remote node, from
     /// the device's local address, bound to its underlay device (as `vxlan_get_route` does).
-    private mutating func underlay(link: Link, remote: IPAddress) {
+    private mutating func underlay(link: Link, remote: IPAddress, record: Bool) {
         let vxlan = link.vxlan
         let bound = vxlan?.underlayIndex
         let flow = Flow(destination: remote, source: vxlan?.local, inputIndex: index.loopbackIndex, outputIndex: bound, mark: 0)
@@ -306,6 +315,18 @@ struct PathWalk {
         parts.append("dev \(device?.name ?? index.name(hop.interfaceIndex))")
         if let source { parts.append("src \(source)") }
         if table != .main { parts.append("table \(table)") }
+        if record {
+            let underlayHop = FirstHop(
+                type: route.type.description, table: table.rawValue, route: syntax.route(route),
+                routeDestination: route.destination.network.description, metric: route.priority,
+                hops: [
+                    HopChoice(
+                        gateway: hop.gateway?.description, device: device?.name ?? index.name(hop.interfaceIndex),
+                        source: source?.description, weight: hop.weight)
+                ])
+            tunnel?.underlay = underlayHop
+            tunnel?.underlayMTU = device?.mtu
+        }
         let overhead: UInt32 = remote.family == .ipv6 ? 70 : 50
         var summary = parts.joined(separator: " ")
         var status = StepStatus.ok

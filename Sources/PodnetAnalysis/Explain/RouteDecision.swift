@@ -76,11 +76,12 @@ struct RouteDecider {
         guard case .v4(let sourceBits) = source, case .v4(let destinationBits) = flow.destination else {
             return failed(.invalid, type: "martian", "mixed address families")
         }
+        // Since Linux 5.3 only 0.0.0.0 itself of 0.0.0.0/8 is a martian (unicast-extensions).
         if Self.isMartianV4Source(source) || sourceBits >> 24 == 127 {
             let why = sourceBits == 0 ? "no source address given (0.0.0.0): give the sender with --from" : "the source \(source) is a martian"
             return failed(.invalid, type: "martian", "a packet arriving on \(link.name) is dropped: \(why)")
         }
-        if destinationBits >> 24 == 0 || destinationBits >> 24 == 127 {
+        if destinationBits == 0 || destinationBits >> 24 == 127 {
             return failed(.invalid, type: "martian", "the destination \(flow.destination) is a martian for a forwarded packet")
         }
         let forwarding = link.ipv4?.forwarding ?? index.snapshot.host.ipv4Forwarding ?? true
@@ -131,9 +132,12 @@ struct RouteDecider {
         return decision
     }
 
+    /// A packet the input path drops (a martian, a failed reverse-path check): since Linux 6.13 the
+    /// input route returns a drop reason and `ip route get` reports every such drop as EINVAL
+    /// (older kernels reported EXDEV for rp_filter).
     private func failedValidation(_ failure: (RouteError, String), decision: RouteDecision) -> RouteDecision {
         var failed = decision
-        failed.firstHop.error = failure.0.rawValue
+        failed.firstHop.error = RouteError.invalid.rawValue
         failed.firstHop.type = "martian"
         failed.hops = []
         failed.firstHop.hops = []

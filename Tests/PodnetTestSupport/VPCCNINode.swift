@@ -1,19 +1,18 @@
-import PodnetTestSupport
-
 /// A node programmed the way the AWS VPC CNI programs one: two ENIs (eth0, eth1 with its own route
 /// table 2), `eni…` veths to pods with `/32 scope link` routes, `to POD lookup main` (512) rules, and
 /// `from POD lookup 2` (1536) for the pod whose IP belongs to the secondary ENI.
-final class VPCCNINode {
-    let namespace: NetworkNamespace
-    let underlay: NetworkNamespace
-    private(set) var pods: [NetworkNamespace] = []
+public final class VPCCNINode {
+    public let namespace: NetworkNamespace
+    public let underlay: NetworkNamespace
+    public private(set) var pods: [NetworkNamespace] = []
 
-    static let primaryPodIP = "10.0.0.50"
-    static let secondaryPodIP = "10.0.1.51"
-    static let primaryPodInterface = "eni3f2a9c1d7b0"
-    static let secondaryPodInterface = "eni8e41b25c6a9"
+    public static let primaryPodIP = "10.0.0.50"
+    public static let secondaryPodIP = "10.0.1.51"
+    public static let primaryPodInterface = "eni3f2a9c1d7b0"
+    public static let secondaryPodInterface = "eni8e41b25c6a9"
 
-    init(in namespace: NetworkNamespace) throws {
+    /// Builds the node inside `namespace` (the caller's); the underlay and pod namespaces are the node's.
+    public init(in namespace: NetworkNamespace) throws {
         self.namespace = namespace
         underlay = try NetworkNamespace(purpose: "vpc-underlay")
         do {
@@ -26,7 +25,8 @@ final class VPCCNINode {
 
     deinit { tearDown() }
 
-    func tearDown() {
+    /// Deletes the underlay and pod namespaces (idempotent).
+    public func tearDown() {
         pods.forEach { $0.delete() }
         underlay.delete()
     }
