@@ -21,10 +21,10 @@ struct PathWalk {
     private var syntax: IPSyntax { index.syntax }
     private var destination: IPAddress { query.destination }
 
-    /// Findings that say the destination's own route is wrong (missing, via the wrong tunnel IP, …).
+    /// Findings that say the destination's own route is wrong (missing, via the wrong tunnel IP, …);
+    /// an unresolved VXLAN route is named where it breaks (the neighbour or FDB step).
     private static let routeChecks: [CheckID] = [
-        .vxlanRouteMissing, .vxlanRouteWrongNextHop, .vxlanRouteUnresolved, .hostRouteMissing, .eniRuleMissing,
-        .eniSecondaryConflict,
+        .vxlanRouteMissing, .vxlanRouteWrongNextHop, .hostRouteMissing, .eniRuleMissing, .eniSecondaryConflict,
     ]
 
     mutating func run() {
