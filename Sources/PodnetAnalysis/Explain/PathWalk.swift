@@ -120,6 +120,13 @@ struct PathWalk {
             } else if let tableFinding = matchedTableFinding() {
                 broke("route", "table \(table): \(route)\(rule) — \(tableFinding.summary)", evidence: [route],
                     finding: tableFinding)
+            } else if let podRoute = bypassedWorkloadRoute() {
+                destinationKind = "pod on this node"
+                broke(
+                    "route",
+                    "table \(table): \(route)\(rule) — \(destination) is a pod on this node (`\(syntax.route(podRoute))` "
+                        + "in main), but the rules send this packet elsewhere",
+                    evidence: [route, syntax.route(podRoute)], finding: nil)
             } else {
                 add("route", .ok, "table \(table): \(route)\(rule)", evidence: [route])
             }
@@ -141,6 +148,23 @@ struct PathWalk {
         }
         if related == nil { related = matchedTableFinding() }
         broke("route", summary, evidence: evidence, finding: related)
+    }
+
+    /// The main table's host route to a workload veth for the destination, when the lookup chose
+    /// another route (a policy rule diverted a pod's traffic to a local pod).
+    private func bypassedWorkloadRoute() -> Route? {
+        guard query.inputInterface != nil || query.source != nil else { return nil }
+        var found: Route?
+        index.forEachMatch(table: .main, address: destination) { length, positions in
+            guard length == destination.bitWidth else { return false }
+            found = positions.map { index.route(Int($0)) }.first { route in
+                route.type == .unicast && route.nextHops.contains { $0.interfaceIndex.map(isWorkload) ?? false }
+            }
+            return false
+        }
+        guard let found, !decision.hops.contains(where: { hop in found.nextHops.contains { $0.interfaceIndex == hop.interfaceIndex } })
+        else { return nil }
+        return found
     }
 
     /// An `eni-table-missing` finding about a table one of the matched rules looked up.
