@@ -22,11 +22,7 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Config file (default \(PodnetConfig.defaultPath); missing means defaults).", valueName: "file"))
-    var config: String?
-
-    @Option(name: .long, help: ArgumentHelp("Analyse a saved `podnetd dump` instead of the live node.", valueName: "file"))
-    var snapshot: String?
+    @OptionGroup var source: NodeSourceOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -38,17 +34,10 @@ struct CheckCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
-        let expectations: Expectations
-        do {
-            let loaded = try PodnetConfigFile.load(path: config)
-            expectations = try ExpectationsResolver().resolve(loaded)
-        } catch {
-            StandardStreams.error("\(error)")
-            throw ExitCode(2)
-        }
+        let expectations = try source.expectations()
         let clock = ContinuousClock()
         let readStarted = clock.now
-        let nodeSnapshot = try readSnapshot()
+        let nodeSnapshot = try source.nodeSnapshot()
         let analysisStarted = clock.now
         let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: RFC3339.now())
         if timing {
@@ -69,10 +58,6 @@ struct CheckCommand: ParsableCommand {
     static func milliseconds(_ duration: Duration) -> String {
         let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return String(format: "%.1f", value)
-    }
-
-    private func readSnapshot() throws -> NodeSnapshot {
-        try SnapshotSource.read(path: snapshot)
     }
 }
 

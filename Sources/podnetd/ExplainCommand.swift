@@ -40,29 +40,23 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("Explain on a saved `podnetd dump` instead of the live node.", valueName: "file"))
-    var snapshot: String?
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Config file (default \(PodnetConfig.defaultPath); missing means defaults).", valueName: "file"))
-    var config: String?
+    @OptionGroup var source: NodeSourceOptions
 
     @Flag(name: .long, help: "Print on stderr how long reading, indexing and one explain (median of 1000) took.")
     var timing = false
 
     func run() throws {
         let query: ExplainQuery
-        let expectations: Expectations
         do {
             query = try ExplainQuery.parse(destination: destination, source: from, inputInterface: iif, mark: mark)
-            let loaded = try PodnetConfigFile.load(path: config)
-            expectations = try ExpectationsResolver().resolve(loaded)
         } catch {
             StandardStreams.error("\(error)")
             throw ExitCode(2)
         }
+        let expectations = try source.expectations()
         let clock = ContinuousClock()
         let readStarted = clock.now
-        let nodeSnapshot = try SnapshotSource.read(path: snapshot)
+        let nodeSnapshot = try source.nodeSnapshot()
         let indexStarted = clock.now
         let explainer = PathExplainer(snapshot: nodeSnapshot, expectations: expectations)
         let explainStarted = clock.now

@@ -213,7 +213,7 @@ struct PathWalk {
 
     private mutating func deviceStep(_ link: Link, checks: [CheckID]) -> Bool {
         if link.isUsable {
-            add("device", .ok, "\(link.name) (\(link.kind)) is up, MTU \(link.mtu)", evidence: [syntax.link(link)])
+            add("device", .ok, "\(link.name) (\(link.kind)) is up, MTU \(link.mtu)")
             return true
         }
         let state = link.isAdminUp ? "has no carrier (\(link.operState))" : "is down"
@@ -226,7 +226,7 @@ struct PathWalk {
     private mutating func walkVeth(link: Link) {
         let where_ = link.parentNetnsID.map { " (its peer is in network namespace id \($0): the pod)" } ?? ""
         if link.isUsable {
-            add("veth", .ok, "\(link.name) is up: delivered to the pod\(where_)", evidence: [syntax.link(link)])
+            add("veth", .ok, "\(link.name) is up: delivered to the pod\(where_)")
         } else {
             let state = link.isAdminUp ? "has no carrier (\(link.operState)): the pod's end is down" : "is down"
             broke(
