@@ -11,7 +11,8 @@
 #       `explain --timing`) against one `route get` of `ip -batch` with 1000 of them (the kernel's
 #       lookup plus a netlink round trip);
 #   (2) one answer for an operator: `curl /explain` from a running `podnetd serve` against one
-#       `ip route get` process (median of RUNS wall times each);
+#       `ip route get` process (median of RUNS wall times each), with `curl /healthz` as the floor
+#       (curl's start and the HTTP round trip, no work);
 #   (3) what the index costs once per snapshot (from `--timing`).
 # Target (issue 13): one explain on a 100k-route snapshot <= 1 ms. Not a test. Needs root, iproute2
 # and curl. Every namespace it creates is deleted on exit.
@@ -76,13 +77,13 @@ ip -n "${node}" addr add 192.168.0.0/32 dev vxlan.calico
 		printf 'route add 192.168.%d.0/26 via 192.168.%d.0 dev vxlan.calico onlink proto 80\n' "${n}" "${n}"
 	done
 	# The bulk: /32 routes (blackholes and dev eth0) in main, /26s, and routes in tables 2..9.
-	bulk=$((routes - 600))
+	bulk=$((routes - 250))
 	for ((i = 0; i < bulk; i++)); do
 		a=$((i / 65536 + 20)) b=$((i / 256 % 256)) c=$((i % 256))
 		case $((i % 4)) in
 		0) echo "route add blackhole 10.${a}.${b}.${c}/32" ;;
 		1) echo "route add 10.${a}.${b}.${c}/32 dev eth0" ;;
-		2) echo "route add 172.$((a % 16 + 16)).${b}.$((c & 192))/26 dev eth0 metric $((i % 7))" ;;
+		2) k=$((i / 4)) && echo "route add 172.$((16 + k / 1024 % 16)).$((k / 4 % 256)).$((k % 4 * 64))/26 dev eth0 metric $((i % 7))" ;;
 		3) echo "route add 10.${a}.${b}.${c}/32 via 10.0.0.1 dev eth0 table $((i % 8 + 2))" ;;
 		esac
 	done
@@ -97,7 +98,7 @@ for ((n = 1; n <= 250; n++)); do
 	printf 'fdb add 66:00:00:00:%02x:%02x dev vxlan.calico dst 10.0.%d.%d self permanent\n' $((n / 256)) $((n % 256)) $((n / 256 + 1)) $((n % 256))
 done >"${workdir}/fdb.batch"
 ip netns exec "${node}" bridge -batch "${workdir}/fdb.batch"
-total_routes=$(ip -n "${node}" -4 route show table all | wc -l)
+total_routes=$(($(ip -n "${node}" -4 route show table all | wc -l) + $(ip -n "${node}" -6 route show table all | wc -l)))
 
 cat >"${workdir}/podnetd.yaml" <<EOF
 cni: calico-vxlan
@@ -113,7 +114,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now_us() { date +%s%6N; }
 
 destinations=(192.168.77.9 10.20.3.4 10.20.3.5 172.18.3.70 8.8.8.8 10.0.0.10 192.168.0.9)
-echo "node: ${total_routes} IPv4 routes; destinations: ${destinations[*]}"
+echo "node: ${total_routes} routes (all tables, IPv4 and IPv6); destinations: ${destinations[*]}"
 
 # --- (1) one lookup in process --------------------------------------------------------------------
 printf '%-16s %14s %16s %8s %16s\n' destination "podnetd explain" "ip route get" ratio "index+analysis"
@@ -144,19 +145,24 @@ for ((i = 0; i < 200; i++)); do
 done
 ip netns exec "${node}" curl -sf "http://127.0.0.1:${port}/explain?dst=192.168.77.9" >/dev/null || fail "daemon not answering: $(tail -3 "${workdir}/serve.log")"
 echo
-printf '%-16s %18s %18s %8s\n' destination "curl /explain" "ip route get" ratio
+printf '%-16s %18s %18s %8s %18s\n' destination "curl /explain" "ip route get" ratio "curl /healthz"
 for destination in "${destinations[@]}"; do
-	curl_samples=() ip_samples=()
+	curl_samples=() ip_samples=() floor_samples=()
 	for ((r = 0; r < runs; r++)); do
 		start=$(now_us)
 		ip netns exec "${node}" curl -s "http://127.0.0.1:${port}/explain?dst=${destination}" >/dev/null
 		curl_samples+=($(($(now_us) - start)))
+		# The floor: the same process start and HTTP round trip for an answer that needs no work.
+		start=$(now_us)
+		ip netns exec "${node}" curl -s "http://127.0.0.1:${port}/healthz" >/dev/null
+		floor_samples+=($(($(now_us) - start)))
 		start=$(now_us)
 		ip netns exec "${node}" ip route get "${destination}" >/dev/null 2>&1 || true
 		ip_samples+=($(($(now_us) - start)))
 	done
 	curl_us=$(printf '%s\n' "${curl_samples[@]}" | median)
 	ip_us=$(printf '%s\n' "${ip_samples[@]}" | median)
+	floor_us=$(printf '%s\n' "${floor_samples[@]}" | median)
 	ratio=$(awk -v a="${curl_us}" -v b="${ip_us}" 'BEGIN { printf "%.2f", a / b }')
-	printf '%-16s %15s µs %15s µs %8s\n' "${destination}" "${curl_us}" "${ip_us}" "${ratio}"
+	printf '%-16s %15s µs %15s µs %8s %15s µs\n' "${destination}" "${curl_us}" "${ip_us}" "${ratio}" "${floor_us}"
 done
