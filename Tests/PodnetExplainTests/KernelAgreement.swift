@@ -12,6 +12,7 @@ struct KernelAgreement {
     let explainer: PathExplainer
     var compared = 0
     var pathsCompared = 0
+    var vethsCompared = 0
     var mismatches: [String] = []
     /// The kernel's answers by kind (`unicast`, `local`, `EHOSTUNREACH`, …), to show what was covered.
     var outcomes: [String: Int] = [:]
@@ -86,8 +87,20 @@ struct KernelAgreement {
     mutating func compareTunnels(_ queries: [ExplainQuery]) throws {
         var neighbours: [String: [[String: Any]]] = [:]
         var fdbs: [String: [[String: Any]]] = [:]
+        var linkStates: [String: String] = [:]
         for query in queries {
-            guard let explanation = try? explainer.explain(query), let tunnel = explanation.tunnel else { continue }
+            guard let explanation = try? explainer.explain(query) else { continue }
+            if let veth = explanation.steps.last, veth.step == "veth", let device = explanation.firstHop.hops.first?.device {
+                // A local pod's veth: ok exactly when the kernel says it is up.
+                if linkStates[device] == nil {
+                    linkStates[device] = try namespace.ipJSON("link", "show", "dev", device).first?["operstate"] as? String ?? "?"
+                }
+                vethsCompared += 1
+                if (linkStates[device] == "UP") != (veth.status == .ok) {
+                    mismatches.append("veth \(device): kernel \(linkStates[device] ?? "?"), podnetd \(veth.status)")
+                }
+            }
+            guard let tunnel = explanation.tunnel else { continue }
             pathsCompared += 1
             if neighbours[tunnel.device] == nil {
                 neighbours[tunnel.device] = try namespace.ipJSON("neigh", "show", "dev", tunnel.device)
@@ -125,7 +138,8 @@ struct KernelAgreement {
     /// `explain: <scenario>: N destinations compared with ip route get, M paths with ip neigh/bridge fdb, K mismatches`.
     func summary(_ scenario: String) -> String {
         var text = "explain agreement \(scenario): \(compared) queries compared with ip route get (+ fibmatch), "
-            + "\(pathsCompared) VXLAN paths with ip neigh / bridge fdb / underlay ip route get, \(mismatches.count) mismatches"
+            + "\(pathsCompared) VXLAN paths with ip neigh / bridge fdb / underlay ip route get, "
+            + "\(vethsCompared) local-pod veths with ip link, \(mismatches.count) mismatches"
             + "\n  kernel answers: " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         for mismatch in mismatches.prefix(20) { text += "\n  " + mismatch }
         return text

@@ -21,6 +21,9 @@ struct KernelAgreementTests {
         try withCalicoNode(scenario) { node in
             // One remote node loses its FDB entry: its path must break at the same place for both.
             try node.deleteFDB("192.168.36.0/26")
+            // And one pod's end of its veth is down: the host side loses its carrier (its route stays,
+            // marked linkdown).
+            try node.workloads[3].pod.ip("link", "set", "eth0", "down")
             let ns = node.namespace
             var random = SeededRandom(seed: Self.seed)
             let v4Pools = ["192.168.231.0/26", "192.168.35.0/26", "192.168.36.0/26", "192.168.37.64/26", "192.168.0.0/16",
@@ -49,12 +52,24 @@ struct KernelAgreementTests {
                 }
                 queries.append(query)
             }
+            // Every local pod, from this node and from the other pods.
+            for target in pods {
+                for sender in [nil] + pods where sender?.number != target.number {
+                    var query = ExplainQuery(destination: IPAddress(target.podIP)!)
+                    if let sender {
+                        query.source = IPAddress(sender.podIP)
+                        query.inputInterface = sender.interface
+                    }
+                    queries.append(contentsOf: Array(repeating: query, count: 10))
+                }
+            }
             var agreement = try KernelAgreement(namespace: ns, expectations: Self.calicoExpectations)
             try agreement.compareFirstHops(queries)
             try agreement.compareTunnels(queries)
             print(agreement.summary("Calico VXLAN node"))
             #expect(agreement.compared >= 2500)
             #expect(agreement.pathsCompared >= 100)
+            #expect(agreement.vethsCompared >= 100)
             #expect(agreement.mismatches.isEmpty, "\(agreement.summary("Calico VXLAN node"))")
         }
     }
