@@ -81,9 +81,10 @@ struct KernelAgreement {
         return "\(hop.type) \(hop.error ?? "") table \(hop.table.map(String.init) ?? "-") \(hop.route ?? "") [\(hops.joined(separator: " | "))]"
     }
 
-    /// For every query whose path goes through a VXLAN device: the neighbour entry (MAC, state),
-    /// the FDB entry's dst and the underlay route compared with `ip neigh`, `bridge fdb` and
-    /// `ip route get REMOTE from LOCAL oif DEV`.
+    /// The rest of the path: for every query through a VXLAN device the neighbour entry (MAC,
+    /// state), the FDB entry's dst and the underlay route compared with `ip neigh`, `bridge fdb` and
+    /// `ip route get REMOTE from LOCAL oif DEV`; for every query ending at a local pod's veth its
+    /// state compared with `ip link`.
     mutating func compareTunnels(_ queries: [ExplainQuery]) throws {
         var neighbours: [String: [[String: Any]]] = [:]
         var fdbs: [String: [[String: Any]]] = [:]

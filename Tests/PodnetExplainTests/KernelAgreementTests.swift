@@ -106,8 +106,10 @@ struct KernelAgreementTests {
             }
             var agreement = try KernelAgreement(namespace: ns, expectations: Expectations(cni: .fixed(.awsVPCCNI)))
             try agreement.compareFirstHops(queries)
+            try agreement.compareTunnels(queries)
             print(agreement.summary("VPC CNI node"))
             #expect(agreement.compared >= 2500)
+            #expect(agreement.vethsCompared >= 100)
             #expect(agreement.mismatches.isEmpty, "\(agreement.summary("VPC CNI node"))")
         }
     }
