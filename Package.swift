@@ -67,5 +67,10 @@ let package = Package(
         .testTarget(name: "PodnetDeploymentTests", dependencies: ["PodnetTestSupport"]),
         // `podnetd check` end to end in namespaces built like Calico and VPC CNI nodes.
         .testTarget(name: "PodnetCheckTests", dependencies: ["PodnetTestSupport"]),
+        // `podnetd explain` checked against the kernel's own `ip route get` in namespaces.
+        .testTarget(
+            name: "PodnetExplainTests",
+            dependencies: ["PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetTestSupport"]
+        ),
     ]
 )

@@ -1,3 +1,4 @@
+import PodnetAnalysis
 import PodnetHTTP
 
 /// Maps requests to the daemon's endpoints. Reads only published, immutable state.
@@ -12,7 +13,7 @@ public struct DaemonRoutes: Sendable {
         self.auth = auth
     }
 
-    static let paths: Set<String> = ["/healthz", "/readyz", "/status", "/metrics"]
+    static let paths: Set<String> = ["/healthz", "/readyz", "/status", "/metrics", "/explain"]
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard Self.paths.contains(request.path) else {
@@ -37,6 +38,7 @@ public struct DaemonRoutes: Sendable {
             response.headers.replaceOrAdd(name: "WWW-Authenticate", value: "Bearer realm=\"podnetd\"")
             return response
         }
+        if request.path == "/explain" { return explain(request) }
         if request.path == "/metrics" {
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
         }
@@ -58,5 +60,34 @@ public struct DaemonRoutes: Sendable {
             return .text(status: 503, "not ready: first analysis pending\n")
         }
         return wantsText ? .text(status: 200, latest.text) : .json(status: 200, latest.json)
+    }
+
+    /// `/explain?dst=…&from=…&iif=…&mark=…[&format=text]`: one destination's path through the
+    /// latest snapshot (JSON, or the CLI's text); 400 with one line for bad input.
+    private func explain(_ request: HTTPRequest) -> HTTPResponse {
+        let query: ExplainQuery
+        do {
+            query = try ExplainQuery.parse(
+                destination: request.query["dst"], source: request.query["from"], inputInterface: request.query["iif"],
+                mark: request.query["mark"])
+        } catch {
+            return .text(status: 400, "\(error)\n")
+        }
+        let format = request.query["format"] ?? "json"
+        guard format == "json" || format == "text" else {
+            return .text(status: 400, "unknown format \"\(format)\": use format=json or format=text\n")
+        }
+        guard let source = board.latest?.explain else {
+            return .text(status: 503, "not ready: first analysis pending\n")
+        }
+        do {
+            let explanation = try source.indexed().explain(query)
+            if format == "text" { return .text(status: 200, ExplainTextRenderer.render(explanation, color: false)) }
+            return .json(status: 200, Array((try explanation.jsonText() + "\n").utf8))
+        } catch let error as ExplainInputError {
+            return .text(status: 400, "\(error)\n")
+        } catch {
+            return .text(status: 500, "cannot render the explanation: \(error)\n")
+        }
     }
 }

@@ -6,10 +6,13 @@ public struct PublishedStatus: Sendable {
     public var text: String
     /// When the analysis finished (monotonic).
     public var analyzedAt: ContinuousClock.Instant
+    /// The analysed snapshot, for `/explain`.
+    public var explain: ExplainSource?
 
-    public init(json: [UInt8], text: String, analyzedAt: ContinuousClock.Instant) {
+    public init(json: [UInt8], text: String, analyzedAt: ContinuousClock.Instant, explain: ExplainSource? = nil) {
         self.json = json
         self.text = text
         self.analyzedAt = analyzedAt
+        self.explain = explain
     }
 }

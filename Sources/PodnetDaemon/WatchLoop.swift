@@ -214,7 +214,10 @@ public struct WatchLoop: Sendable {
             graceSeconds: Double(configuration.settings.grace.components.seconds), pendingFindings: update.pending,
             analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count)
         let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)
-        board.publish(PublishedStatus(json: document.json(), text: document.text(), analyzedAt: .now))
+        board.publish(
+            PublishedStatus(
+                json: document.json(), text: document.text(), analyzedAt: .now,
+                explain: ExplainSource(snapshot: snapshot, expectations: configuration.expectations, report: report)))
         metrics.record(MetricsUpdate(report: document.effectiveReport, snapshot: snapshot, duration: duration, at: wallNow))
         return update.nextDue
     }

@@ -22,11 +22,7 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Config file (default \(PodnetConfig.defaultPath); missing means defaults).", valueName: "file"))
-    var config: String?
-
-    @Option(name: .long, help: ArgumentHelp("Analyse a saved `podnetd dump` instead of the live node.", valueName: "file"))
-    var snapshot: String?
+    @OptionGroup var source: NodeSourceOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -38,37 +34,11 @@ struct CheckCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
-        let loaded: PodnetConfig
-        do {
-            loaded = try PodnetConfigFile.load(path: config)
-        } catch {
-            StandardStreams.error("\(error)")
-            throw ExitCode(2)
-        }
-        let resolver = ExpectationsResolver()
+        let loaded = try source.configuration()
         let clock = ContinuousClock()
         let readStarted = clock.now
-        let nodeSnapshot = try readSnapshot()
-        let expectations: Expectations
-        if let snapshot {
-            // Another node's dump: its own facts, never this machine's (explicit config still wins).
-            expectations = resolver.expectations(loaded, snapshotFacts: nodeSnapshot.nodeFacts)
-            if nodeSnapshot.nodeFacts == nil {
-                var lacking = ["its vCPUs (the instance type's own count is used when known)"]
-                if expectations.instanceType == nil { lacking.append("instance type (set instanceType)") }
-                if expectations.maxPods == nil { lacking.append("kubelet maxPods (set maxPods)") }
-                StandardStreams.error(
-                    "note: snapshot \(snapshot) has no node facts (schemaVersion \(nodeSnapshot.schemaVersion)), and "
-                        + "nothing is taken from this machine for it; unknown: " + lacking.joined(separator: ", "))
-            }
-        } else {
-            do {
-                expectations = try resolver.resolve(loaded)
-            } catch {
-                StandardStreams.error("\(error)")
-                throw ExitCode(2)
-            }
-        }
+        let nodeSnapshot = try source.nodeSnapshot()
+        let expectations = try source.expectations(loaded, for: nodeSnapshot)
         let analysisStarted = clock.now
         let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: RFC3339.now())
         if timing {
@@ -86,26 +56,9 @@ struct CheckCommand: ParsableCommand {
         if report.hasFinding(atLeast: failOn) { throw ExitCode(1) }
     }
 
-    private static func milliseconds(_ duration: Duration) -> String {
+    static func milliseconds(_ duration: Duration) -> String {
         let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return String(format: "%.1f", value)
-    }
-
-    private func readSnapshot() throws -> NodeSnapshot {
-        guard let snapshot else {
-            do {
-                return try NetlinkSnapshotReader().snapshot()
-            } catch {
-                StandardStreams.error("cannot read the network state: \(error)")
-                throw ExitCode(2)
-            }
-        }
-        do {
-            return try SnapshotFile.read(atPath: snapshot)
-        } catch {
-            StandardStreams.error(error.description)
-            throw ExitCode(2)
-        }
     }
 }
 

@@ -20,9 +20,10 @@ struct Podnetd: ParsableCommand {
               serve      run as a daemon: /status, /metrics on 127.0.0.1:9647
               dump       print the kernel state as JSON, for a support ticket
               max-pods   the VPC CNI's pod limit for an instance type
+              explain    one destination's path through the node, first broken link named
             """,
         version: PodnetdVersion.current,
-        subcommands: [CheckCommand.self, ServeCommand.self, DumpCommand.self, MaxPodsCommand.self]
+        subcommands: [CheckCommand.self, ServeCommand.self, DumpCommand.self, MaxPodsCommand.self, ExplainCommand.self]
     )
 
     /// Exit statuses are API (`check` is a node-problem-detector plugin: 0 ok, 1 findings, 2 could not

@@ -1,6 +1,7 @@
 import Foundation
 import PodnetAnalysis
 import PodnetModel
+import PodnetTestSupport
 import Testing
 
 @Suite("Report")
@@ -84,7 +85,7 @@ struct ReportTests {
             #expect(try F.analyze(snapshot, Self.brokenExpectations).jsonText() == first)
         }
         var shuffled = snapshot
-        var generator = SeededGenerator(seed: 42)
+        var generator = SeededRandom(seed: 42)
         shuffled.links.shuffle(using: &generator)
         shuffled.routes.shuffle(using: &generator)
         shuffled.neighbours.shuffle(using: &generator)
@@ -167,18 +168,5 @@ struct ReportTests {
             position = range.upperBound
         }
         return true
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for shuffling.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -15,22 +15,30 @@ public enum ReportTextRenderer {
             lines.append("")
             lines.append(style.severity(severity, "\(severity.rawValue.uppercased()) (\(group.count))"))
             for finding in group {
-                let check = pad(finding.check.rawValue, to: checkWidth)
-                let object = pad(finding.object, to: objectWidth)
-                lines.append("  " + style.bold(check) + "  " + object + "  " + finding.summary)
-                lines.append(contentsOf: wrap(finding.detail, width: width, indent: "      "))
-                for evidence in finding.evidence {
-                    lines.append("      " + style.dim("│ " + evidence))
-                }
                 lines.append(
-                    contentsOf: wrap(
-                        finding.remediation, width: width, indent: "      ", firstPrefix: style.bold("fix:") + " ",
-                        firstPrefixWidth: 5))
+                    contentsOf: findingLines(
+                        finding, checkWidth: checkWidth, objectWidth: objectWidth, style: style, width: width))
             }
         }
         lines.append("")
         lines.append(capacityLine(report))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One finding: check, object and summary on a line, then its detail, evidence and fix, indented.
+    static func findingLines(_ finding: Finding, checkWidth: Int, objectWidth: Int, style: Style, width: Int) -> [String] {
+        let check = pad(finding.check.rawValue, to: checkWidth)
+        let object = pad(finding.object, to: objectWidth)
+        var lines = ["  " + style.bold(check) + "  " + object + "  " + finding.summary]
+        lines.append(contentsOf: wrap(finding.detail, width: width, indent: "      "))
+        for evidence in finding.evidence {
+            lines.append("      " + style.dim("│ " + evidence))
+        }
+        lines.append(
+            contentsOf: wrap(
+                finding.remediation, width: width, indent: "      ", firstPrefix: style.bold("fix:") + " ",
+                firstPrefixWidth: 5))
+        return lines
     }
 
     /// `✗ node ip-10-0-0-10: 2 critical, 1 warning (calico-vxlan, 3 workloads, 1 remote block)`.

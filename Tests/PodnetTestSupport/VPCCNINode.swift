@@ -1,5 +1,3 @@
-import PodnetTestSupport
-
 /// A node programmed the way the AWS VPC CNI programs one: two ENIs (eth0, eth1 with its own route
 /// table 2), `eni…` veths to pods with `/32 scope link` routes, `to POD lookup main` (512) rules, and
 /// `from POD lookup 2` (1536) for the pod whose IP belongs to the secondary ENI.
@@ -7,22 +5,23 @@ import PodnetTestSupport
 /// With `customNetworking`, built as custom networking leaves a node: eth1 in another subnet
 /// (100.64.1.0/24, an ENIConfig's), both pods on it (100.64.1.50, .51, each `from POD lookup 2`) and
 /// none in eth0's 10.0.0.0/24.
-final class VPCCNINode {
-    let namespace: NetworkNamespace
-    let underlay: NetworkNamespace
-    private(set) var pods: [NetworkNamespace] = []
+public final class VPCCNINode {
+    public let namespace: NetworkNamespace
+    public let underlay: NetworkNamespace
+    public private(set) var pods: [NetworkNamespace] = []
 
-    static let primaryPodIP = "10.0.0.50"
-    static let secondaryPodIP = "10.0.1.51"
-    static let primaryPodInterface = "eni3f2a9c1d7b0"
-    static let secondaryPodInterface = "eni8e41b25c6a9"
+    public static let primaryPodIP = "10.0.0.50"
+    public static let secondaryPodIP = "10.0.1.51"
+    public static let primaryPodInterface = "eni3f2a9c1d7b0"
+    public static let secondaryPodInterface = "eni8e41b25c6a9"
 
-    static let customPrimaryPodIP = "100.64.1.50"
-    static let customSecondaryPodIP = "100.64.1.51"
+    public static let customPrimaryPodIP = "100.64.1.50"
+    public static let customSecondaryPodIP = "100.64.1.51"
 
-    let customNetworking: Bool
+    public let customNetworking: Bool
 
-    init(in namespace: NetworkNamespace, customNetworking: Bool = false) throws {
+    /// Builds the node inside `namespace` (the caller's); the underlay and pod namespaces are the node's.
+    public init(in namespace: NetworkNamespace, customNetworking: Bool = false) throws {
         self.namespace = namespace
         self.customNetworking = customNetworking
         underlay = try NetworkNamespace(purpose: "vpc-underlay")
@@ -36,7 +35,8 @@ final class VPCCNINode {
 
     deinit { tearDown() }
 
-    func tearDown() {
+    /// Deletes the underlay and pod namespaces (idempotent).
+    public func tearDown() {
         pods.forEach { $0.delete() }
         underlay.delete()
     }

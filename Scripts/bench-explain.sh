@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Benchmark: `podnetd explain` against the kernel's own `ip route get`, in one namespace built like a
+# Calico VXLAN node (vxlan.calico, remote blocks with neighbour and FDB entries) with about 100k
+# routes (/32 and /26 routes in main, a few hundred in per-ENI-like tables, and policy rules).
+#
+#   sudo Scripts/bench-explain.sh                       # builds podnetd in release mode first
+#   sudo PODNETD_BIN=/path/to/podnetd RUNS=21 Scripts/bench-explain.sh
+#
+# Prints three comparisons, each as a ratio podnetd / ip:
+#   (1) one lookup in process: podnetd's explain on the indexed snapshot (median of 1000, from
+#       `explain --timing`) against one `route get` of `ip -batch` with 1000 of them (the kernel's
+#       lookup plus a netlink round trip);
+#   (2) one answer for an operator: `curl /explain` from a running `podnetd serve` against one
+#       `ip route get` process (median of RUNS wall times each), with `curl /healthz` as the floor
+#       (curl's start and the HTTP round trip, no work);
+#   (3) what the index costs once per snapshot (from `--timing`).
+# Target (issue 13): one explain on a 100k-route snapshot <= 1 ms. Not a test. Needs root, iproute2
+# and curl. Every namespace it creates is deleted on exit.
+set -euo pipefail
+
+readonly runs="${RUNS:-21}"
+readonly routes="${ROUTES:-100000}"
+readonly script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly repo_root="$(cd "${script_dir}/.." && pwd)"
+readonly port=19647
+
+fail() {
+	echo "bench-explain.sh: $*" >&2
+	exit 1
+}
+
+[[ "$(id -u)" == 0 ]] || fail "needs root (network namespaces): run it with sudo"
+command -v ip >/dev/null || fail "ip (iproute2) is missing: run Scripts/deps.sh"
+command -v curl >/dev/null || fail "curl is missing: run Scripts/deps.sh"
+[[ "${runs}" =~ ^[0-9]+$ && "${runs}" -ge 1 ]] || fail "RUNS must be a positive number"
+
+suffix="$(printf '%08x' "$((RANDOM * 32768 + RANDOM))")"
+readonly node="podnetd-bench-explain-${suffix}" underlay="podnetd-bench-explain-${suffix}-ul"
+workdir="$(mktemp -d /tmp/podnetd-bench-explain.XXXXXX)"
+daemon_pid=""
+cleanup() {
+	[[ -n "${daemon_pid}" ]] && kill "${daemon_pid}" 2>/dev/null && wait "${daemon_pid}" 2>/dev/null
+	ip netns delete "${node}" 2>/dev/null || true
+	ip netns delete "${underlay}" 2>/dev/null || true
+	rm -rf "${workdir}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ -n "${PODNETD_BIN:-}" ]]; then
+	podnetd="${PODNETD_BIN}"
+else
+	echo "building podnetd (release)..." >&2
+	(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd >&2)
+	podnetd="$(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd --show-bin-path)/podnetd"
+fi
+[[ -x "${podnetd}" ]] || fail "no podnetd executable at ${podnetd}"
+
+# --- the node ------------------------------------------------------------------------------------
+ip netns add "${node}"
+ip netns add "${underlay}"
+ip -n "${node}" link set lo up
+ip netns exec "${node}" sysctl -qw net.ipv4.ip_forward=1
+ip -n "${node}" link add eth0 mtu 9001 type veth peer name eth0 netns "${underlay}"
+ip -n "${underlay}" link set eth0 up
+ip -n "${underlay}" addr add 10.0.0.1/16 dev eth0
+ip -n "${node}" link set eth0 up
+ip -n "${node}" addr add 10.0.0.10/16 dev eth0
+ip -n "${node}" route add default via 10.0.0.1 dev eth0
+ip -n "${node}" link add vxlan.calico mtu 8951 type vxlan id 4096 dstport 4789 local 10.0.0.10 dev eth0 nolearning
+ip -n "${node}" link set vxlan.calico up
+ip -n "${node}" addr add 192.168.0.0/32 dev vxlan.calico
+{
+	# 250 remote nodes: block via tunnel IP onlink, permanent neighbour (FDB entries below).
+	for ((n = 1; n <= 250; n++)); do
+		printf 'neigh add 192.168.%d.0 lladdr 66:00:00:00:%02x:%02x dev vxlan.calico nud permanent\n' "${n}" $((n / 256)) $((n % 256))
+		printf 'route add 192.168.%d.0/26 via 192.168.%d.0 dev vxlan.calico onlink proto 80\n' "${n}" "${n}"
+	done
+	# The bulk: /32 routes (blackholes and dev eth0) in main, /26s, and routes in tables 2..9.
+	bulk=$((routes - 250))
+	for ((i = 0; i < bulk; i++)); do
+		a=$((i / 65536 + 20)) b=$((i / 256 % 256)) c=$((i % 256))
+		case $((i % 4)) in
+		0) echo "route add blackhole 10.${a}.${b}.${c}/32" ;;
+		1) echo "route add 10.${a}.${b}.${c}/32 dev eth0" ;;
+		2) k=$((i / 4)) && echo "route add 172.$((16 + k / 1024 % 16)).$((k / 4 % 256)).$((k % 4 * 64))/26 dev eth0 metric $((i % 7))" ;;
+		3) echo "route add 10.${a}.${b}.${c}/32 via 10.0.0.1 dev eth0 table $((i % 8 + 2))" ;;
+		esac
+	done
+	for ((t = 2; t <= 9; t++)); do
+		echo "route add default via 10.0.0.1 dev eth0 table ${t}"
+		echo "rule add from 192.168.0.$((t * 3))/32 lookup ${t} priority 1536"
+		echo "rule add to 192.168.0.$((t * 3))/32 lookup main priority 512"
+	done
+} >"${workdir}/node.batch"
+ip -n "${node}" -force -batch "${workdir}/node.batch" 2>/dev/null || true
+for ((n = 1; n <= 250; n++)); do
+	printf 'fdb add 66:00:00:00:%02x:%02x dev vxlan.calico dst 10.0.%d.%d self permanent\n' $((n / 256)) $((n % 256)) $((n / 256 + 1)) $((n % 256))
+done >"${workdir}/fdb.batch"
+ip netns exec "${node}" bridge -batch "${workdir}/fdb.batch"
+total_routes=$(($(ip -n "${node}" -4 route show table all | wc -l) + $(ip -n "${node}" -6 route show table all | wc -l)))
+
+cat >"${workdir}/podnetd.yaml" <<EOF
+cni: calico-vxlan
+podCIDRs: ["192.168.0.0/16"]
+serviceCIDR: 10.96.0.0/12
+maxPods: 110
+instanceType: m5.large
+listen: ["127.0.0.1:${port}"]
+graceSeconds: 0
+EOF
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+now_us() { date +%s%6N; }
+
+destinations=(192.168.77.9 10.20.3.4 10.20.3.5 172.18.3.70 8.8.8.8 10.0.0.10 192.168.0.9)
+echo "node: ${total_routes} routes (all tables, IPv4 and IPv6); destinations: ${destinations[*]}"
+
+# --- (1) one lookup in process --------------------------------------------------------------------
+printf '%-16s %14s %16s %8s %16s\n' destination "podnetd explain" "ip route get" ratio "index+analysis"
+for destination in "${destinations[@]}"; do
+	timing=$(ip netns exec "${node}" "${podnetd}" explain "${destination}" --config "${workdir}/podnetd.yaml" --timing 2>&1 >/dev/null | grep 'timing:' || true)
+	explain_us=$(sed -n 's/.*explain \([0-9]*\) µs (median of 1000.*/\1/p' <<<"${timing}")
+	index_ms=$(sed -n 's/.*index and analysis \([0-9.]*\) ms.*/\1/p' <<<"${timing}")
+	[[ -n "${explain_us}" ]] || fail "no timing from podnetd explain ${destination}: ${timing}"
+	for ((i = 0; i < 1000; i++)); do echo "route get ${destination}"; done >"${workdir}/get.batch"
+	samples=()
+	for ((r = 0; r < 5; r++)); do
+		start=$(now_us)
+		ip -n "${node}" -force -batch "${workdir}/get.batch" >/dev/null 2>&1 || true
+		samples+=($(($(now_us) - start)))
+	done
+	ip_total=$(printf '%s\n' "${samples[@]}" | median)
+	ip_us=$(awk -v t="${ip_total}" 'BEGIN { printf "%.1f", t / 1000 }')
+	ratio=$(awk -v a="${explain_us}" -v b="${ip_us}" 'BEGIN { printf "%.2f", a / b }')
+	printf '%-16s %11s µs %13s µs %8s %13s ms\n' "${destination}" "${explain_us}" "${ip_us}" "${ratio}" "${index_ms}"
+done
+
+# --- (2) one answer for an operator ---------------------------------------------------------------
+ip netns exec "${node}" "${podnetd}" serve --config "${workdir}/podnetd.yaml" 2>"${workdir}/serve.log" &
+daemon_pid=$!
+for ((i = 0; i < 200; i++)); do
+	ip netns exec "${node}" curl -sf "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+ip netns exec "${node}" curl -sf "http://127.0.0.1:${port}/explain?dst=192.168.77.9" >/dev/null || fail "daemon not answering: $(tail -3 "${workdir}/serve.log")"
+echo
+printf '%-16s %18s %18s %8s %18s\n' destination "curl /explain" "ip route get" ratio "curl /healthz"
+for destination in "${destinations[@]}"; do
+	curl_samples=() ip_samples=() floor_samples=()
+	for ((r = 0; r < runs; r++)); do
+		start=$(now_us)
+		ip netns exec "${node}" curl -s "http://127.0.0.1:${port}/explain?dst=${destination}" >/dev/null
+		curl_samples+=($(($(now_us) - start)))
+		# The floor: the same process start and HTTP round trip for an answer that needs no work.
+		start=$(now_us)
+		ip netns exec "${node}" curl -s "http://127.0.0.1:${port}/healthz" >/dev/null
+		floor_samples+=($(($(now_us) - start)))
+		start=$(now_us)
+		ip netns exec "${node}" ip route get "${destination}" >/dev/null 2>&1 || true
+		ip_samples+=($(($(now_us) - start)))
+	done
+	curl_us=$(printf '%s\n' "${curl_samples[@]}" | median)
+	ip_us=$(printf '%s\n' "${ip_samples[@]}" | median)
+	floor_us=$(printf '%s\n' "${floor_samples[@]}" | median)
+	ratio=$(awk -v a="${curl_us}" -v b="${ip_us}" 'BEGIN { printf "%.2f", a / b }')
+	printf '%-16s %15s µs %15s µs %8s %15s µs\n' "${destination}" "${curl_us}" "${ip_us}" "${ratio}" "${floor_us}"
+done
