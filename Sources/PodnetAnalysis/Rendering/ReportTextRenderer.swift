@@ -14,23 +14,50 @@ public enum ReportTextRenderer {
             guard !group.isEmpty else { continue }
             lines.append("")
             lines.append(style.severity(severity, "\(severity.rawValue.uppercased()) (\(group.count))"))
-            for finding in group {
-                let check = pad(finding.check.rawValue, to: checkWidth)
-                let object = pad(finding.object, to: objectWidth)
-                lines.append("  " + style.bold(check) + "  " + object + "  " + finding.summary)
-                lines.append(contentsOf: wrap(finding.detail, width: width, indent: "      "))
-                for evidence in finding.evidence {
-                    lines.append("      " + style.dim("│ " + evidence))
+            for findings in FindingGroups.byCheck(group) {
+                let first = findings[0]
+                let check = pad(first.check.rawValue, to: checkWidth)
+                if findings.count > FindingGroups.expandedUpTo {
+                    // A mass failure (calico-node gone, Felix flushed): one explanation, then the objects.
+                    lines.append(
+                        "  " + style.bold(check) + "  " + "\(findings.count) findings, e.g. \(first.object): " + first.summary)
+                } else {
+                    lines.append("  " + style.bold(check) + "  " + pad(first.object, to: objectWidth) + "  " + first.summary)
                 }
-                lines.append(
-                    contentsOf: wrap(
-                        finding.remediation, width: width, indent: "      ", firstPrefix: style.bold("fix:") + " ",
-                        firstPrefixWidth: 5))
+                for (position, finding) in findings.enumerated() {
+                    if position > 0 {
+                        guard findings.count <= FindingGroups.expandedUpTo else { break }
+                        let object = pad(finding.object, to: objectWidth)
+                        lines.append("  " + style.bold(check) + "  " + object + "  " + finding.summary)
+                    }
+                    lines.append(contentsOf: wrap(finding.detail, width: width, indent: "      "))
+                    for evidence in finding.evidence {
+                        lines.append("      " + style.dim("│ " + evidence))
+                    }
+                    lines.append(
+                        contentsOf: wrap(
+                            finding.remediation, width: width, indent: "      ", firstPrefix: style.bold("fix:") + " ",
+                            firstPrefixWidth: 5))
+                }
+                if findings.count > FindingGroups.expandedUpTo {
+                    lines.append(contentsOf: objectList(findings, width: width, style: style))
+                }
             }
         }
         lines.append("")
         lines.append(capacityLine(report))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `objects (5000): a, b, c, … and 4970 more (--format json lists every finding)`, wrapped.
+    static func objectList(_ findings: [Finding], width: Int, style: Style) -> [String] {
+        let shown = findings.prefix(FindingGroups.objectsListed).map(\.object)
+        var text = shown.joined(separator: ", ")
+        let rest = findings.count - shown.count
+        if rest > 0 { text += ", … and \(rest) more (--format json lists every finding)" }
+        return wrap(
+            text, width: width, indent: "      ", firstPrefix: style.bold("objects (\(findings.count)):") + " ",
+            firstPrefixWidth: "objects (\(findings.count)): ".count)
     }
 
     /// `✗ node ip-10-0-0-10: 2 critical, 1 warning (calico-vxlan, 3 workloads, 1 remote block)`.
