@@ -23,10 +23,10 @@ public enum FindingLog {
     /// The entries for one analysis' transitions, appeared first (most severe first), then resolved.
     public static func entries(appeared: [Finding], resolved: [Finding]) -> [Entry] {
         var entries: [Entry] = []
-        for group in FindingGroups.byCheck(appeared.sorted(by: Finding.reportOrder)) {
+        for group in FindingGroups.byCheck(Finding.inReportOrder(appeared)) {
             entries.append(entry(group, verb: "appeared", level: group[0].severity == .info ? .info : .warning))
         }
-        for group in FindingGroups.byCheck(resolved.sorted(by: Finding.reportOrder)) {
+        for group in FindingGroups.byCheck(Finding.inReportOrder(resolved)) {
             entries.append(entry(group, verb: "resolved", level: .notice))
         }
         guard entries.count > maxEntries else { return entries }
