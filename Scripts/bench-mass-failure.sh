@@ -39,35 +39,11 @@ for tool in ip bridge curl jq awk; do
 	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || fail "$tool is missing: run bash Scripts/deps.sh"
 done
 
-namespaces=()
-pids=()
+# shellcheck source=Scripts/bench-common.sh
+source "$script_dir/bench-common.sh"
 workdir="$(mktemp -d /tmp/podnetd-bench-mass.XXXXXX)"
-cleanup() {
-	local pid ns
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	for ns in "${namespaces[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [[ -n ${PODNETD_BIN:-} ]]; then
-	podnetd="$PODNETD_BIN"
-else
-	echo "building podnetd (release)..." >&2
-	(cd "$repo_root" && swift build -c release --static-swift-stdlib --product podnetd >&2)
-	podnetd="$(cd "$repo_root" && swift build -c release --static-swift-stdlib --product podnetd --show-bin-path)/podnetd"
-fi
-[[ -x $podnetd ]] || fail "no podnetd executable at $podnetd"
-podnetd="$(cd "$(dirname "$podnetd")" && pwd)/$(basename "$podnetd")"
+bench_install_cleanup
+bench_locate_podnetd "$repo_root"
 
 ns="podnetd-mass-$(printf '%08x' $((RANDOM * 32768 + RANDOM)))"
 ip netns add "$ns"
@@ -146,7 +122,8 @@ change_and_wait() {
 		if ((status_done == 0)); then
 			text=$(curl -s "$status_url")
 			if [[ $what == flush ]]; then
-				[[ $text =~ $grouped_pattern || ($blocks == 1 && $text == *"vxlan-route-missing "*) ]] && status_done=${EPOCHREALTIME/./}
+				# Grouped (one entry with the count), or one entry per finding (podnetd before grouping).
+				[[ $text =~ $grouped_pattern || $text == *"CRITICAL ($blocks)"* ]] && status_done=${EPOCHREALTIME/./}
 			else
 				[[ $text != *vxlan-route-missing* ]] && status_done=${EPOCHREALTIME/./}
 			fi

@@ -219,7 +219,7 @@ public struct WatchLoop: Sendable {
             analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count,
             node: node?.name, nodeSource: node?.source.rawValue)
         let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)
-        board.publish(PublishedStatus(json: document.json(), text: document.text(), analyzedAt: .now))
+        board.publish(PublishedStatus(document: document, analyzedAt: .now))
         metrics.record(MetricsUpdate(report: document.effectiveReport, snapshot: snapshot, duration: duration, at: wallNow))
         return update.nextDue
     }

@@ -6,8 +6,6 @@ import Testing
 struct PrometheusRulesTests {
     static let alerts = "Config/alerts.yaml"
     static let alertTests = "Config/alerts.test.yaml"
-    /// The node-local layout: every instance localhost:9647, nodes told apart by `node` only.
-    static let fleetAlertTests = "Config/alerts.fleet.test.yaml"
     static let runbooks = "docs/runbooks.md"
     static let scrapeConfig = "Config/prometheus-scrape.yaml"
 
@@ -18,16 +16,10 @@ struct PrometheusRulesTests {
         #expect(result.stdout.contains("SUCCESS"), "\(result.transcript)")
     }
 
-    @Test("promtool test rules passes alerts.test.yaml")
-    func ruleUnitTestsPass() throws {
-        let result = try Command.run("promtool", ["test", "rules", Self.alertTests])
-        #expect(result.status == 0, "\(result.transcript)")
-        #expect(result.stdout.contains("SUCCESS"), "\(result.transcript)")
-    }
-
-    @Test("promtool test rules passes alerts.fleet.test.yaml (three nodes behind localhost:9647)")
-    func fleetRuleUnitTestsPass() throws {
-        let result = try Command.run("promtool", ["test", "rules", Self.fleetAlertTests])
+    /// alerts.test.yaml: the central layout; alerts.fleet.test.yaml: three nodes behind localhost:9647.
+    @Test("promtool test rules passes the rule tests of both scrape layouts", arguments: ["Config/alerts.test.yaml", "Config/alerts.fleet.test.yaml"])
+    func ruleUnitTestsPass(file: String) throws {
+        let result = try Command.run("promtool", ["test", "rules", file])
         #expect(result.status == 0, "\(result.transcript)")
         #expect(result.stdout.contains("SUCCESS"), "\(result.transcript)")
     }
