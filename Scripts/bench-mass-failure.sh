@@ -212,7 +212,12 @@ done
 echo
 echo "reports with $blocks findings: text $(wc -l <"$workdir/report.txt") lines / $(wc -c <"$workdir/report.txt") bytes;" \
 	"JSON $(jq '.findings | length' "$workdir/report.json") findings / $(wc -c <"$workdir/report.json") bytes"
-echo "first lines of the text report:"
-head -5 "$workdir/report.txt" | cut -c1-160 | sed 's/^/  /'
+if (($(wc -l <"$workdir/report.txt") <= 40)); then
+	echo "the text report (/status?format=text):"
+	sed 's/^/  /' "$workdir/report.txt"
+else
+	echo "first lines of the text report (/status?format=text):"
+	head -5 "$workdir/report.txt" | cut -c1-160 | sed 's/^/  /'
+fi
 echo "podnetd's log after the first analysis (first 12 lines):"
 awk 'f { print "  " substr($0, 1, 220); if (++n == 12) exit } /first analysis done/ { f = 1 }' "$log"

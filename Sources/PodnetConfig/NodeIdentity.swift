@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Kubernetes name of the node podnetd runs on, and where it came from.
@@ -48,7 +49,8 @@ public struct NodeIdentity: Sendable, Hashable, CustomStringConvertible {
     ///   - hostname: the machine's hostname.
     public static func resolve(
         configured: String?, environment: [String: String], files: some FileReading = LocalFileSystem(),
-        calicoNodenamePath: String = NodeIdentity.calicoNodenamePath, hostname: () -> String = NodeIdentity.systemHostname
+        calicoNodenamePath: String = NodeIdentity.calicoNodenamePath,
+        hostname: () -> String = NodeIdentity.systemHostname
     ) -> NodeIdentity {
         var skipped: [String] = []
         func usable(_ candidate: String?, _ source: Source) -> String? {
@@ -88,7 +90,8 @@ public struct NodeIdentity: Sendable, Hashable, CustomStringConvertible {
         if name.isEmpty { return "empty" }
         if name.utf8.count > 253 { return "longer than 253 characters" }
         func alphanumeric(_ byte: UInt8) -> Bool {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
         let bytes = Array(name.utf8)
         guard bytes.allSatisfy({ alphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }),
@@ -113,6 +116,8 @@ public struct NodeIdentity: Sendable, Hashable, CustomStringConvertible {
     /// A value shown in an error: quoted, at most 64 characters.
     private static func quoted(_ text: String) -> String {
         let shown = text.count > 64 ? String(text.prefix(64)) + "…" : text
-        return "\"" + shown.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? String($0) : "?" }.joined() + "\""
+        return "\""
+            + shown.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f ? String($0) : "?" }.joined()
+            + "\""
     }
 }

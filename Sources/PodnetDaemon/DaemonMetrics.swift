@@ -29,7 +29,9 @@ public final class DaemonMetrics: Sendable {
     ///   - catalogue: every check with its default severity.
     ///   - version: exported as `podnetd_build_info{version}`.
     ///   - node: the `node` label of every series; nil leaves it out.
-    public init(catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int, node: String? = nil) {
+    public init(
+        catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int, node: String? = nil
+    ) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         let nodeLabels = node.map { [("node", $0)] } ?? []
@@ -78,7 +80,9 @@ public final class DaemonMetrics: Sendable {
             counts[MetricsUpdate.ActiveFinding(check: finding.check, severity: finding.severity, object: ""), default: 0] += 1
         }
         findingsPerCheck.withLock { gauges in
-            for key in counts.keys where gauges[key] == nil { gauges[key] = Self.makeFindingsGauge(registry, key, nodeLabels) }
+            for key in counts.keys where gauges[key] == nil {
+                gauges[key] = Self.makeFindingsGauge(registry, key, nodeLabels)
+            }
             for (key, gauge) in gauges { gauge.set(to: Double(counts[key] ?? 0)) }
         }
         let kept = Array(update.activeFindings.prefix(maxFindingSeries))
@@ -141,7 +145,8 @@ public final class DaemonMetrics: Sendable {
     private func setOptional(_ name: String, _ help: String, _ value: Int?) {
         optionalGauges.withLock { gauges in
             if let value {
-                let gauge = gauges[name] ?? registry.makeGauge(descriptor: Self.name(name, help: help), labels: nodeLabels)
+                let gauge =
+                    gauges[name] ?? registry.makeGauge(descriptor: Self.name(name, help: help), labels: nodeLabels)
                 gauges[name] = gauge
                 gauge.set(to: Double(value))
             } else if let gauge = gauges.removeValue(forKey: name) {

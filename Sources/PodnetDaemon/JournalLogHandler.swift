@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A swift-log handler for stderr connected to journald: each record is one line
 /// `<PRIORITY>message key=value …`, with no timestamp of its own (journald stamps every line).

@@ -18,7 +18,8 @@ struct GroupedTextTests {
         for block in 0..<count {
             let network = IPAddress.v4(0x6440_0000 + UInt32(block) << 6)
             expectations.calico.expectedRemoteBlocks.append(
-                ExpectedRemoteBlock(block: IPPrefix(address: network, length: 26)!, tunnelIP: .v4(0x0A80_0000 + UInt32(block))))
+                ExpectedRemoteBlock(
+                    block: IPPrefix(address: network, length: 26)!, tunnelIP: .v4(0x0A80_0000 + UInt32(block))))
         }
         return F.analyze(try F.calico(), expectations)
     }
@@ -32,7 +33,11 @@ struct GroupedTextTests {
         #expect(lines.count < 40, "\(lines.count) lines:\n\(text)")
         #expect(lines.contains("CRITICAL (5000)"))
         #expect(lines.filter { $0.hasPrefix("  vxlan-route-missing") }.count == 1)
-        #expect(lines.contains { $0.hasPrefix("  vxlan-route-missing  5000 findings, e.g. 100.64.0.0/26: no route for remote block 100.64.0.0/26") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix(
+                    "  vxlan-route-missing  5000 findings, e.g. 100.64.0.0/26: no route for remote block 100.64.0.0/26")
+            })
         #expect(text.components(separatedBy: "fix: ").count - 1 == 1)
         #expect(text.contains("objects (5000): 100.64.0.0/26, 100.64.0.64/26, 100.64.0.128/26,"))
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")

@@ -39,18 +39,23 @@ struct NodeIdentityTests {
 
     @Test("NODE_NAME (the DaemonSet downward API) comes next")
     func environmentSecond() {
-        #expect(resolve(environment: ["NODE_NAME": "node-b"], calico: "node-c\n") == NodeIdentity(name: "node-b", source: .environment))
+        #expect(
+            resolve(environment: ["NODE_NAME": "node-b"], calico: "node-c\n")
+                == NodeIdentity(name: "node-b", source: .environment))
     }
 
     @Test("Calico's nodename file, trimmed, comes third")
     func calicoThird() {
-        #expect(resolve(calico: " node-c.eu-west-1.compute.internal\n") == NodeIdentity(name: "node-c.eu-west-1.compute.internal", source: .calicoNodename))
+        #expect(
+            resolve(calico: " node-c.eu-west-1.compute.internal\n")
+                == NodeIdentity(name: "node-c.eu-west-1.compute.internal", source: .calicoNodename))
     }
 
     @Test("the hostname, lower-cased as kubelet registers it, is the last resort")
     func hostnameLast() {
         #expect(resolve() == NodeIdentity(name: "worker-7", source: .hostname))
-        #expect(resolve(environment: ["NODE_NAME": ""], calico: "\n") == NodeIdentity(name: "worker-7", source: .hostname))
+        #expect(
+            resolve(environment: ["NODE_NAME": ""], calico: "\n") == NodeIdentity(name: "worker-7", source: .hostname))
     }
 
     @Test("unusable sources are skipped and say why")
@@ -84,7 +89,8 @@ struct NodeIdentityTests {
             _ = try PodnetConfigFile.parse(yaml: "cni: auto\nnodeName: 42\n", path: "/etc/podnetd/podnetd.yaml")
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.hasPrefix("/etc/podnetd/podnetd.yaml:2: nodeName: expected a Kubernetes node name"))
+            #expect(
+                error.description.hasPrefix("/etc/podnetd/podnetd.yaml:2: nodeName: expected a Kubernetes node name"))
         }
     }
 }

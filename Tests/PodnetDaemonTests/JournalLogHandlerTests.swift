@@ -29,14 +29,15 @@ import Testing
             bytes += buffer[0..<count]
         }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "<4>finding appeared: x check=vxlan-route-missing object=192.168.35.0/26",
-            "<5>resolved\\nsecond line",
-            "<7>detail",
-            "<3>bad",
-            "<2>worse",
-            "<6>hello",
-        ])
+        #expect(
+            lines == [
+                "<4>finding appeared: x check=vxlan-route-missing object=192.168.35.0/26",
+                "<5>resolved\\nsecond line",
+                "<7>detail",
+                "<3>bad",
+                "<2>worse",
+                "<6>hello",
+            ])
     }
 
     @Test("every level maps to its syslog priority")
@@ -62,6 +63,8 @@ import Testing
         #expect(fstat(STDERR_FILENO, &status) == 0)
         let value = "\(status.st_dev):\(status.st_ino)"
         #expect(JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": value]))
-        #expect(!JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": "\(status.st_dev):\(status.st_ino + 1)"]))
+        #expect(
+            !JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": "\(status.st_dev):\(status.st_ino + 1)"])
+        )
     }
 }

@@ -33,7 +33,9 @@ import Testing
     @Test("a broken VXLAN route on one of three nodes fires PodnetdVXLANRouteMissing for that node only, then resolves")
     func alertFiresForTheBrokenNodeOnly() throws {
         try requireRootAndIPRoute2()
-        guard resolveExecutable("curl") != nil else { throw MissingRequirement("curl is not installed: run Scripts/deps.sh") }
+        guard resolveExecutable("curl") != nil else {
+            throw MissingRequirement("curl is not installed: run Scripts/deps.sh")
+        }
         let rules = try Self.fastRules()
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -56,14 +58,16 @@ import Testing
             nodes.append(try CalicoNodeScenario().build(in: namespace))
             // The scrape link: 10.200.N.1 on Prometheus' side, 10.200.N.2 on the node's.
             let subnet = "10.200.\(index + 1)"
-            try monitoring.ip("link", "add", "scrape\(index + 1)", "type", "veth", "peer", "name", "scrape0", "netns", namespace.name)
+            try monitoring.ip(
+                "link", "add", "scrape\(index + 1)", "type", "veth", "peer", "name", "scrape0", "netns", namespace.name)
             try monitoring.ip("addr", "add", "\(subnet).1/24", "dev", "scrape\(index + 1)")
             try monitoring.ip("link", "set", "scrape\(index + 1)", "up")
             try namespace.ip("addr", "add", "\(subnet).2/24", "dev", "scrape0")
             try namespace.ip("link", "set", "scrape0", "up")
             let daemon = try ServedDaemon(
                 in: namespace, directory: directory.subdirectory(name),
-                config: ServeConfig.text(extra: "nodeName: \(name)\nlisten: [\"127.0.0.1:9647\", \"\(subnet).2:9647\"]"))
+                config: ServeConfig.text(extra: "nodeName: \(name)\nlisten: [\"127.0.0.1:9647\", \"\(subnet).2:9647\"]")
+            )
             daemons.append(daemon)
             targets.append("\(subnet).2:9647")
         }
@@ -83,7 +87,9 @@ import Testing
             let health = (try? prometheus.targetHealth()) ?? [:]
             return health.count == 3 && health.values.allSatisfy { $0 == "up" } ? true : nil
         }
-        #expect(allUp.value == true, "targets: \(String(describing: try? prometheus.targetHealth()))\n\(prometheus.log.suffix(3000))")
+        #expect(
+            allUp.value == true,
+            "targets: \(String(describing: try? prometheus.targetHealth()))\n\(prometheus.log.suffix(3000))")
         // Healthy fleet: nothing pending or firing after a few evaluations.
         pause(.seconds(4))
         #expect(try prometheus.alerts().isEmpty, "\((try? prometheus.alerts()) ?? [])")
@@ -91,13 +97,16 @@ import Testing
         // Break node-b.
         try nodes[1].deleteRemoteRoute()
         let broken = clock.now
-        let fired = try poll(timeout: .seconds(60), interval: .milliseconds(200)) { () throws -> [ServedPrometheus.Alert]? in
+        let fired = try poll(timeout: .seconds(60), interval: .milliseconds(200)) {
+            () throws -> [ServedPrometheus.Alert]? in
             let firing = try prometheus.alerts().filter { $0.state == "firing" }
             return firing.isEmpty ? nil : firing
         }
         let firedAfter = clock.now - broken
         let firing = try #require(fired.value, "no alert fired within 60 s: \((try? prometheus.alerts()) ?? [])")
-        print("prometheus-fleet: targets up after \(String(format: "%.1f", (broken - started).seconds)) s; firing \(String(format: "%.1f", firedAfter.seconds)) s after the route was deleted: \(firing)")
+        print(
+            "prometheus-fleet: targets up after \(String(format: "%.1f", (broken - started).seconds)) s; firing \(String(format: "%.1f", firedAfter.seconds)) s after the route was deleted: \(firing)"
+        )
         #expect(firing.count == 1, "\(firing)")
         let alert = try #require(firing.first)
         #expect(alert.name == "PodnetdVXLANRouteMissing")
@@ -105,7 +114,8 @@ import Testing
         #expect(alert.labels["instance"] == "10.200.2.2:9647")
         #expect(alert.labels["severity"] == "critical")
         #expect(alert.annotations["summary"] == "Remote pod blocks have no VXLAN route on node node-b")
-        #expect(alert.annotations["description"]?.hasSuffix("Affected: 192.168.35.0/26.") == true, "\(alert.annotations)")
+        #expect(
+            alert.annotations["description"]?.hasSuffix("Affected: 192.168.35.0/26.") == true, "\(alert.annotations)")
         #expect(alert.annotations["runbook_url"] == "docs/runbooks.md#podnetdvxlanroutemissing")
         // Still only node-b a couple of evaluations later.
         pause(.seconds(2))
@@ -117,7 +127,11 @@ import Testing
         let resolved = try poll(timeout: .seconds(60), interval: .milliseconds(200)) { () throws -> Bool? in
             try prometheus.alerts().isEmpty ? true : nil
         }
-        #expect(resolved.value == true, "alert still active 60 s after the route returned: \((try? prometheus.alerts()) ?? [])")
-        print("prometheus-fleet: resolved \(String(format: "%.1f", (clock.now - restored).seconds)) s after the route was restored")
+        #expect(
+            resolved.value == true,
+            "alert still active 60 s after the route returned: \((try? prometheus.alerts()) ?? [])")
+        print(
+            "prometheus-fleet: resolved \(String(format: "%.1f", (clock.now - restored).seconds)) s after the route was restored"
+        )
     }
 }

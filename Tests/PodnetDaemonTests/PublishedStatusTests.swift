@@ -27,8 +27,9 @@ import Testing
         let status = PublishedStatus(document: document, analyzedAt: .now)
         #expect(status.json == document.json())
         #expect(status.text == document.text())
-        #expect(String(decoding: status.json, as: UTF8.self).contains("\"nodeSource\" : \"config\"")
-            || String(decoding: status.json, as: UTF8.self).contains("\"nodeSource\": \"config\""))
+        #expect(
+            String(decoding: status.json, as: UTF8.self).contains("\"nodeSource\" : \"config\"")
+                || String(decoding: status.json, as: UTF8.self).contains("\"nodeSource\": \"config\""))
     }
 
     @Test("the bytes are computed by the first reader only")

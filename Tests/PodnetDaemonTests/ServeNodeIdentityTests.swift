@@ -10,7 +10,8 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try withCalicoNode(CalicoNodeScenario()) { node in
-            let daemon = try ServedDaemon(in: node.namespace, directory: directory, config: config, environment: environment)
+            let daemon = try ServedDaemon(
+                in: node.namespace, directory: directory, config: config, environment: environment)
             defer { daemon.stop() }
             try daemon.waitUntilReady()
             try body(daemon)
@@ -33,7 +34,8 @@ import Testing
 
     @Test("the config's nodeName wins over NODE_NAME; an unusable NODE_NAME is skipped with a warning")
     func configWins() throws {
-        try withDaemon(config: ServeConfig.text(extra: "nodeName: node-a"), environment: ["NODE_NAME": "node-b"]) { daemon in
+        try withDaemon(config: ServeConfig.text(extra: "nodeName: node-a"), environment: ["NODE_NAME": "node-b"]) {
+            daemon in
             let status = try daemon.status()
             #expect(status.daemon["node"] as? String == "node-a")
             #expect(status.daemon["nodeSource"] as? String == "config")
@@ -41,7 +43,9 @@ import Testing
         try withDaemon(config: ServeConfig.text(), environment: ["NODE_NAME": "Not_A_Node"]) { daemon in
             let status = try daemon.status()
             #expect(status.daemon["nodeSource"] as? String != "NODE_NAME")
-            #expect(daemon.stderr.contains("node name source skipped: NODE_NAME: not a Kubernetes node name"), "\(daemon.stderr)")
+            #expect(
+                daemon.stderr.contains("node name source skipped: NODE_NAME: not a Kubernetes node name"),
+                "\(daemon.stderr)")
         }
     }
 }

@@ -62,7 +62,7 @@ struct ServeWatchTests {
             // Every series names the node /status names (no nodeName, no NODE_NAME here: the hostname).
             let status = try daemon.status()
             let node = try #require(status.daemon["node"] as? String)
-            #expect(status.daemon["nodeSource"] as? String == "hostname" || status.daemon["nodeSource"] as? String == "calico-nodename")
+            #expect(["hostname", "calico-nodename"].contains(status.daemon["nodeSource"] as? String ?? ""))
             #expect(exposition.samples.allSatisfy { $0.labels["node"] == node }, "\(exposition.samples.prefix(3))")
             print(
                 "detection: route missing after \(missing.elapsed), cleared after \(restored.elapsed); "

@@ -17,7 +17,9 @@ struct PrometheusRulesTests {
     }
 
     /// alerts.test.yaml: the central layout; alerts.fleet.test.yaml: three nodes behind localhost:9647.
-    @Test("promtool test rules passes the rule tests of both scrape layouts", arguments: ["Config/alerts.test.yaml", "Config/alerts.fleet.test.yaml"])
+    @Test(
+        "promtool test rules passes the rule tests of both scrape layouts",
+        arguments: ["Config/alerts.test.yaml", "Config/alerts.fleet.test.yaml"])
     func ruleUnitTestsPass(file: String) throws {
         let result = try Command.run("promtool", ["test", "rules", file])
         #expect(result.status == 0, "\(result.transcript)")

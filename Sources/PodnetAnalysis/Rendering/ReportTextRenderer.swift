@@ -19,10 +19,11 @@ public enum ReportTextRenderer {
                 let check = pad(first.check.rawValue, to: checkWidth)
                 if findings.count > FindingGroups.expandedUpTo {
                     // A mass failure (calico-node gone, Felix flushed): one explanation, then the objects.
-                    lines.append(
-                        "  " + style.bold(check) + "  " + "\(findings.count) findings, e.g. \(first.object): " + first.summary)
+                    let example = "\(findings.count) findings, e.g. \(first.object): "
+                    lines.append("  " + style.bold(check) + "  " + example + first.summary)
                 } else {
-                    lines.append("  " + style.bold(check) + "  " + pad(first.object, to: objectWidth) + "  " + first.summary)
+                    let object = pad(first.object, to: objectWidth)
+                    lines.append("  " + style.bold(check) + "  " + object + "  " + first.summary)
                 }
                 for (position, finding) in findings.enumerated() {
                     if position > 0 {

@@ -77,7 +77,8 @@ final class ServedPrometheus: Sendable {
         let result = try namespace.run(
             ["curl", "-s", "--max-time", "5", "http://127.0.0.1:\(Self.port)\(path)"], timeout: .seconds(10))
         guard let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
-            throw ProcessFailure(result: nil, reason: "prometheus \(path): \(result.stdout.prefix(500))\n\(log.suffix(2000))")
+            throw ProcessFailure(
+                result: nil, reason: "prometheus \(path): \(result.stdout.prefix(500))\n\(log.suffix(2000))")
         }
         return object
     }
@@ -88,7 +89,9 @@ final class ServedPrometheus: Sendable {
         var annotations: [String: String]
         var state: String
         var name: String { labels["alertname"] ?? "" }
-        var description: String { "\(name){node=\(labels["node"] ?? "-"),instance=\(labels["instance"] ?? "-")} \(state)" }
+        var description: String {
+            "\(name){node=\(labels["node"] ?? "-"),instance=\(labels["instance"] ?? "-")} \(state)"
+        }
     }
 
     /// Pending and firing alerts.
