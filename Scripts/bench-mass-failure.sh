@@ -3,6 +3,12 @@
 #
 #   sudo Scripts/bench-mass-failure.sh                          # builds podnetd in release mode first
 #   sudo PODNETD_BIN=.build/release/podnetd BLOCKS=5000 TRIES=3 Scripts/bench-mass-failure.sh
+#   sudo PODNETD_PREFIX="nice -n -15" Scripts/bench-mass-failure.sh   # on a busy shared machine
+#   sudo PODNETD_PREFIX="perf record -g -o /tmp/podnetd.perf --" Scripts/bench-mass-failure.sh
+#
+# On a machine other work keeps busy, wall-clock latencies grow with its load; running podnetd
+# with a higher priority (nice) approximates a node where it gets a CPU when it needs one, and the
+# CPU column does not depend on the load.
 #
 # A node namespace with BLOCKS remote nodes, each a VTEP (permanent neighbour + FDB entry) and one
 # /26 block routed through vxlan.calico, all of them in podnetd's expectedRemoteBlocks. Each try:
