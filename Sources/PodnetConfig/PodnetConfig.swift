@@ -35,6 +35,8 @@ public struct PodnetConfig: Sendable, Hashable {
     public var maxFindingSeries: Int
     public var auth: AuthSettings
     public var logLevel: LogLevel
+    /// The node's Kubernetes name; nil: resolved by `NodeIdentity` (NODE_NAME, Calico, hostname).
+    public var nodeName: String? = nil
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,

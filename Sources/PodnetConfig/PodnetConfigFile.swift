@@ -8,7 +8,7 @@ public enum PodnetConfigFile {
     public static let topLevelKeys = [
         "cni", "podCIDRs", "blockSize", "blockSizeV6", "serviceCIDR", "calico", "hostGW", "maxPods",
         "kubeletConfigPath", "instanceType", "awsVpcCni", "thresholds", "listen", "resyncInterval", "graceSeconds",
-        "debounceMilliseconds", "maxFindingSeries", "auth", "logLevel",
+        "debounceMilliseconds", "maxFindingSeries", "auth", "logLevel", "nodeName",
     ]
     static let calicoKeys = ["vxlanDevice", "vxlanDeviceV6", "vxlanVNI", "vxlanPort", "expectedRemoteBlocks", "vxlanMode"]
     static let remoteBlockKeys = ["block", "tunnelIP"]
@@ -153,6 +153,12 @@ public enum PodnetConfigFile {
             case "logLevel":
                 let text = try reader.choice(value, at: key, values: LogLevel.allCases.map(\.rawValue))
                 config.logLevel = LogLevel(rawValue: text) ?? .info
+            case "nodeName":
+                let name = try reader.string(value, at: key, what: "a Kubernetes node name")
+                if let problem = NodeIdentity.problem(with: name) {
+                    throw reader.error(.invalidValue, value, key, problem)
+                }
+                config.nodeName = name
             default:
                 break
             }

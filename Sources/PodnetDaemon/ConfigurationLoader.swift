@@ -42,10 +42,12 @@ public struct ConfigurationLoader: Sendable {
             }
             token = trimmed
         }
-        return DaemonSettings(
+        var settings = DaemonSettings(
             listen: config.listen.map { ListenEndpoint(host: $0.host.description, port: $0.port) },
             resyncInterval: .seconds(config.resyncInterval), grace: .seconds(config.graceSeconds),
             debounce: .milliseconds(config.debounceMilliseconds), maxFindingSeries: config.maxFindingSeries,
             bearerToken: token, logLevel: Logger.Level(rawValue: config.logLevel.rawValue) ?? .info)
+        settings.nodeName = config.nodeName
+        return settings
     }
 }

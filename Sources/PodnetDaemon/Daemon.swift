@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PodnetAnalysis
+import PodnetConfig
 import PodnetHTTP
 import Synchronization
 
@@ -40,10 +41,14 @@ public struct Daemon: Sendable {
             configured.logLevel = settings.logLevel
             return configured
         }()
+        let node = NodeIdentity.resolve(
+            configured: initial.config.nodeName, environment: ProcessInfo.processInfo.environment, files: loader.files)
+        logger.info("node name \(node.name) (from \(node.source.rawValue))")
+        for reason in node.skipped { logger.warning("node name source skipped: \(reason)") }
         let board = StatusBoard(freshnessLimit: StatusBoard.freshnessLimit(resyncInterval: settings.resyncInterval))
         let metrics = DaemonMetrics(
             catalogue: CheckID.catalogue.map { (check: $0.id.rawValue, severity: $0.defaultSeverity.rawValue) },
-            version: version, maxFindingSeries: settings.maxFindingSeries)
+            version: version, maxFindingSeries: settings.maxFindingSeries, node: node.name)
         metrics.setResyncInterval(settings.resyncInterval)
         let auth = Mutex(BearerTokenCheck(token: settings.bearerToken))
         let routes = DaemonRoutes(board: board, metrics: metrics, auth: { auth.withLock { $0 } })
@@ -88,7 +93,7 @@ public struct Daemon: Sendable {
                 control.requestStop()
             }
         }
-        let loop = WatchLoop(
+        var loop = WatchLoop(
             board: board, metrics: metrics, control: control, notifier: notifier, logger: logger,
             version: version, worker: worker, stallOnReload: Self.testStall(ProcessInfo.processInfo.environment),
             onReload: { newSettings in
@@ -101,7 +106,11 @@ public struct Daemon: Sendable {
                 if newSettings.logLevel != settings.logLevel || newSettings.maxFindingSeries != settings.maxFindingSeries {
                     logger.warning("logLevel and maxFindingSeries changes take effect on restart")
                 }
+                if newSettings.nodeName != settings.nodeName {
+                    logger.warning("nodeName changes take effect on restart")
+                }
             })
+        loop.node = node
         loop.run(initial: initial)
         servers.forEach { $0.stop() }
         signals.stop()

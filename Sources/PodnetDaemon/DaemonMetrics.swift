@@ -7,8 +7,14 @@ import Synchronization
 /// severity from the start, plus one per other severity a check has been raised at (kept at 0
 /// afterwards, so an alert sees a value rather than an absence); `podnetd_finding_active` has at
 /// most `maxFindingSeries`, most severe first.
+///
+/// Every series carries `node` (the node's Kubernetes name, `NodeIdentity`): the exporter's own
+/// label survives every scrape layout, including node-local agents that remote-write to one
+/// Prometheus where every target is `localhost:9647`.
 public final class DaemonMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
+    /// `[("node", name)]`, or empty when constructed without a node (unit tests).
+    private let nodeLabels: [(String, String)]
     private let maxFindingSeries: Int
     private let findingsPerCheck: Mutex<[MetricsUpdate.ActiveFinding: Gauge]>
     private let activeSeries = Mutex<[MetricsUpdate.ActiveFinding: Gauge]>([:])
@@ -22,18 +28,23 @@ public final class DaemonMetrics: Sendable {
     /// - Parameters:
     ///   - catalogue: every check with its default severity.
     ///   - version: exported as `podnetd_build_info{version}`.
-    public init(catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int) {
+    ///   - node: the `node` label of every series; nil leaves it out.
+    public init(
+        catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int, node: String? = nil
+    ) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
+        let nodeLabels = node.map { [("node", $0)] } ?? []
+        self.nodeLabels = nodeLabels
         self.maxFindingSeries = maxFindingSeries
         var perCheck: [MetricsUpdate.ActiveFinding: Gauge] = [:]
         for entry in catalogue {
             let key = MetricsUpdate.ActiveFinding(check: entry.check, severity: entry.severity, object: "")
-            perCheck[key] = Self.makeFindingsGauge(registry, key)
+            perCheck[key] = Self.makeFindingsGauge(registry, key, nodeLabels)
         }
         findingsPerCheck = Mutex(perCheck)
         func gauge(_ name: String, _ help: String) -> Gauge {
-            registry.makeGauge(descriptor: Self.name(name, help: help))
+            registry.makeGauge(descriptor: Self.name(name, help: help), labels: nodeLabels)
         }
         vxlanRoutes = gauge("vxlan_routes", "Routes through the Calico VXLAN device.")
         vxlanRoutesMissing = gauge("vxlan_routes_missing", "Expected or implied VXLAN block routes that are absent.")
@@ -41,20 +52,24 @@ public final class DaemonMetrics: Sendable {
         workloads = gauge("workloads", "Local workload interfaces (cali*/eni* veths).")
         snapshotRoutes = gauge("snapshot_routes", "Routes in the kernel snapshot, all tables.")
         lastAnalysis = registry.makeGauge(
-            descriptor: Self.name("last_analysis_timestamp", unit: "seconds", help: "Unix time of the last completed analysis."))
+            descriptor: Self.name("last_analysis_timestamp", unit: "seconds", help: "Unix time of the last completed analysis."),
+            labels: nodeLabels)
         truncated = gauge("finding_active_truncated", "Active findings left out of podnetd_finding_active by its series cap.")
         // Alerts on a stale analysis need it: a quiet node is re-analysed only at each resync.
         resyncInterval = registry.makeGauge(
-            descriptor: Self.name("resync_interval", unit: "seconds", help: "Configured seconds between full re-reads."))
+            descriptor: Self.name("resync_interval", unit: "seconds", help: "Configured seconds between full re-reads."),
+            labels: nodeLabels)
         netlinkEvents = registry.makeCounter(
-            descriptor: Self.name("netlink_events", unit: "total", help: "Netlink notifications applied to the live snapshot."))
+            descriptor: Self.name("netlink_events", unit: "total", help: "Netlink notifications applied to the live snapshot."),
+            labels: nodeLabels)
         analysisDuration = registry.makeDurationHistogram(
             descriptor: Self.name("analysis_duration", unit: "seconds", help: "Time to analyse one snapshot."),
+            labels: nodeLabels,
             buckets: [.microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                       .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)])
         registry.makeGauge(
             descriptor: Self.name("build_info", help: "podnetd build; the value is always 1."),
-            labels: [("version", version)]
+            labels: nodeLabels + [("version", version)]
         ).set(to: 1)
     }
 
@@ -65,7 +80,9 @@ public final class DaemonMetrics: Sendable {
             counts[MetricsUpdate.ActiveFinding(check: finding.check, severity: finding.severity, object: ""), default: 0] += 1
         }
         findingsPerCheck.withLock { gauges in
-            for key in counts.keys where gauges[key] == nil { gauges[key] = Self.makeFindingsGauge(registry, key) }
+            for key in counts.keys where gauges[key] == nil {
+                gauges[key] = Self.makeFindingsGauge(registry, key, nodeLabels)
+            }
             for (key, gauge) in gauges { gauge.set(to: Double(counts[key] ?? 0)) }
         }
         let kept = Array(update.activeFindings.prefix(maxFindingSeries))
@@ -79,7 +96,7 @@ public final class DaemonMetrics: Sendable {
             for key in kept where series[key] == nil {
                 let gauge = registry.makeGauge(
                     descriptor: Self.name("finding_active", help: "1 for each active finding (capped series)."),
-                    labels: [("check", key.check), ("severity", key.severity), ("object", key.object)])
+                    labels: nodeLabels + [("check", key.check), ("severity", key.severity), ("object", key.object)])
                 gauge.set(to: 1)
                 series[key] = gauge
             }
@@ -110,7 +127,7 @@ public final class DaemonMetrics: Sendable {
             if let existing = counters[reason] { return existing }
             let created = registry.makeCounter(
                 descriptor: Self.name("resyncs", unit: "total", help: "Full re-reads of the kernel state, by reason."),
-                labels: [("reason", reason)])
+                labels: nodeLabels + [("reason", reason)])
             counters[reason] = created
             return created
         }
@@ -128,7 +145,8 @@ public final class DaemonMetrics: Sendable {
     private func setOptional(_ name: String, _ help: String, _ value: Int?) {
         optionalGauges.withLock { gauges in
             if let value {
-                let gauge = gauges[name] ?? registry.makeGauge(descriptor: Self.name(name, help: help))
+                let gauge =
+                    gauges[name] ?? registry.makeGauge(descriptor: Self.name(name, help: help), labels: nodeLabels)
                 gauges[name] = gauge
                 gauge.set(to: Double(value))
             } else if let gauge = gauges.removeValue(forKey: name) {
@@ -137,10 +155,12 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
-    private static func makeFindingsGauge(_ registry: PrometheusCollectorRegistry, _ key: MetricsUpdate.ActiveFinding) -> Gauge {
+    private static func makeFindingsGauge(
+        _ registry: PrometheusCollectorRegistry, _ key: MetricsUpdate.ActiveFinding, _ nodeLabels: [(String, String)]
+    ) -> Gauge {
         let gauge = registry.makeGauge(
             descriptor: name("findings", help: "Active findings per check (0 when the check holds)."),
-            labels: [("check", key.check), ("severity", key.severity)])
+            labels: nodeLabels + [("check", key.check), ("severity", key.severity)])
         gauge.set(to: 0)
         return gauge
     }

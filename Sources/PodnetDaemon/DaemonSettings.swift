@@ -11,6 +11,8 @@ public struct DaemonSettings: Sendable, Equatable {
     /// The bearer token /status and /metrics require; nil leaves them open.
     public var bearerToken: String?
     public var logLevel: Logger.Level
+    /// The config's `nodeName` (restart-only: it labels every metric series).
+    public var nodeName: String? = nil
 
     public init(
         listen: [ListenEndpoint] = [ListenEndpoint(host: "127.0.0.1", port: 9647)], resyncInterval: Duration = .seconds(60),

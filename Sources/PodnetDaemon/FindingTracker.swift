@@ -58,11 +58,15 @@ public struct FindingTracker: Sendable {
         _ findings: [Finding], grace: Duration, now: Date = Date(), instant: ContinuousClock.Instant = .now
     ) -> Update {
         var next: [Key: Entry] = [:]
+        // Sorted once, objects parsed once: reported and appeared keep this order.
+        let findings = Finding.inReportOrder(findings)
+        var order: [Key] = []
         var appeared: [Finding] = []
         var pending = 0
         var nextDue: ContinuousClock.Instant?
         for finding in findings {
             let key = Key(check: finding.check, object: finding.object)
+            if next[key] == nil { order.append(key) }
             var entry = entries[key] ?? Entry(finding: finding, firstSeen: now, firstSeenInstant: instant, lastSeen: now, reported: false)
             entry.finding = finding
             entry.lastSeen = now
@@ -80,11 +84,12 @@ public struct FindingTracker: Sendable {
         }
         let resolved = entries.filter { next[$0.key] == nil && $0.value.reported }.map(\.value.finding)
         entries = next
-        let reported = entries.values.filter(\.reported)
-            .map { TrackedFinding(finding: $0.finding, firstSeen: $0.firstSeen, lastSeen: $0.lastSeen) }
-            .sorted { Finding.reportOrder($0.finding, $1.finding) }
+        let reported = order.compactMap { key -> TrackedFinding? in
+            guard let entry = entries[key], entry.reported else { return nil }
+            return TrackedFinding(finding: entry.finding, firstSeen: entry.firstSeen, lastSeen: entry.lastSeen)
+        }
         return Update(
-            reported: reported, appeared: appeared.sorted(by: Finding.reportOrder),
-            resolved: resolved.sorted(by: Finding.reportOrder), pending: pending, nextDue: nextDue)
+            reported: reported, appeared: appeared, resolved: Finding.inReportOrder(resolved), pending: pending,
+            nextDue: nextDue)
     }
 }

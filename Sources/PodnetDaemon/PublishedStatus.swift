@@ -1,7 +1,14 @@
-/// The daemon's latest analysis, rendered once when it is made so that serving is a copy.
+import Synchronization
+
+/// The daemon's latest analysis, as the HTTP server serves it.
+///
+/// The text is rendered when the status is made (it is small: findings are grouped by check). The
+/// JSON holds every finding with its explanation (7 MB at 5,000 findings) and took a fifth of a
+/// mass failure's analysis time to encode, while scrapers read /metrics and people the text: so
+/// it is encoded on the first request for it, once per analysis, and kept.
 public struct PublishedStatus: Sendable {
     /// `/status` as JSON.
-    public var json: [UInt8]
+    public var json: [UInt8] { encodedJSON.value }
     /// `/status?format=text`: the same text as `podnetd check`.
     public var text: String
     /// When the analysis finished (monotonic).
@@ -9,10 +16,40 @@ public struct PublishedStatus: Sendable {
     /// The analysed snapshot, for `/explain`.
     public var explain: ExplainSource?
 
+    private let encodedJSON: EncodedOnce
+
+    /// A status whose JSON is already encoded.
     public init(json: [UInt8], text: String, analyzedAt: ContinuousClock.Instant, explain: ExplainSource? = nil) {
-        self.json = json
+        self.encodedJSON = EncodedOnce { json }
         self.text = text
         self.analyzedAt = analyzedAt
         self.explain = explain
+    }
+
+    /// A status from a document: text now, JSON on first use.
+    public init(document: StatusDocument, analyzedAt: ContinuousClock.Instant, explain: ExplainSource? = nil) {
+        self.encodedJSON = EncodedOnce { document.json() }
+        self.text = document.text()
+        self.analyzedAt = analyzedAt
+        self.explain = explain
+    }
+}
+
+/// Bytes computed by the first reader and kept for the others (readers wait for the first).
+final class EncodedOnce: Sendable {
+    private let state: Mutex<[UInt8]?> = Mutex(nil)
+    private let encode: @Sendable () -> [UInt8]
+
+    init(_ encode: @escaping @Sendable () -> [UInt8]) {
+        self.encode = encode
+    }
+
+    var value: [UInt8] {
+        state.withLock { bytes in
+            if let bytes { return bytes }
+            let encoded = encode()
+            bytes = encoded
+            return encoded
+        }
     }
 }

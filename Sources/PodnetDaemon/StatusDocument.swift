@@ -12,6 +12,9 @@ public struct DaemonStateReport: Sendable, Codable, Hashable {
     public var pendingFindings: Int
     public var analysisMilliseconds: Double
     public var snapshotRoutes: Int
+    /// The node's Kubernetes name (the metrics' `node` label) and where it came from (`NodeIdentity.Source`).
+    public var node: String?
+    public var nodeSource: String?
 }
 
 /// `/status`: the `podnetd check --format json` document whose findings carry `firstSeen` and

@@ -39,6 +39,8 @@ public struct WatchLoop: Sendable {
     /// Test hook: how long the loop blocks when it applies a reload, to stand for a stalled loop
     /// (`PODNETD_TEST_STALL_LOOP_ON_RELOAD_MS`); nil in production.
     public let stallOnReload: Duration?
+    /// The node's name as resolved at start, shown in /status (`daemon.node`, `daemon.nodeSource`).
+    public var node: NodeIdentity?
 
     /// How long the loop must have nothing due before it returns freed memory.
     static let quietBeforeTrim: Duration = .milliseconds(500)
@@ -196,27 +198,20 @@ public struct WatchLoop: Sendable {
             checkedAt: RFC3339.format(secondsSince1970: Int(wallNow.timeIntervalSince1970)))
         let duration = ContinuousClock.now - started
         let update = state.tracker.observe(report.findings, grace: configuration.settings.grace, now: wallNow)
-        for finding in update.appeared {
-            logger.log(
-                level: finding.severity == .info ? .info : .warning,
-                "finding appeared: \(finding.summary)",
-                metadata: ["check": "\(finding.check)", "object": "\(finding.object)", "severity": "\(finding.severity)"])
-        }
-        for finding in update.resolved {
-            logger.notice(
-                "finding resolved: \(finding.summary)",
-                metadata: ["check": "\(finding.check)", "object": "\(finding.object)"])
+        for entry in FindingLog.entries(appeared: update.appeared, resolved: update.resolved) {
+            logger.log(entry)
         }
         let daemonState = DaemonStateReport(
             version: version, startedAt: RFC3339.format(secondsSince1970: Int(state.startedAt.timeIntervalSince1970)),
             lastResync: state.lastResync.map { RFC3339.format(secondsSince1970: Int($0.at.timeIntervalSince1970)) },
             lastResyncReason: state.lastResync?.reason,
             graceSeconds: Double(configuration.settings.grace.components.seconds), pendingFindings: update.pending,
-            analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count)
+            analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count,
+            node: node?.name, nodeSource: node?.source.rawValue)
         let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)
         board.publish(
             PublishedStatus(
-                json: document.json(), text: document.text(), analyzedAt: .now,
+                document: document, analyzedAt: .now,
                 explain: ExplainSource(snapshot: snapshot, expectations: configuration.expectations, report: report)))
         metrics.record(MetricsUpdate(report: document.effectiveReport, snapshot: snapshot, duration: duration, at: wallNow))
         return update.nextDue

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,7 +42,13 @@ struct ServeCommand: ParsableCommand {
         // A closed stderr (journald restarted, a terminal gone) must not kill the daemon; systemd
         // ignores SIGPIPE for services too. Sockets already send with MSG_NOSIGNAL.
         signal(SIGPIPE, SIG_IGN)
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        // Under systemd (stderr is journald's stream): priorities, no timestamp of our own;
+        // on a terminal or in a file, swift-log's timestamped lines.
+        if JournalLogHandler.stderrIsJournal(environment: ProcessInfo.processInfo.environment) {
+            LoggingSystem.bootstrap { _ in JournalLogHandler() }
+        } else {
+            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        }
         let logger = Logger(label: "podnetd")
         let override = listen.compactMap(ListenAddress.init).map { ListenEndpoint(host: $0.host.description, port: $0.port) }
         let daemon = Daemon(

@@ -58,7 +58,12 @@ struct ServeWatchTests {
             #expect(
                 (exposition.value("podnetd_netlink_events_total") ?? 0) >= 4,
                 "\(exposition.series("podnetd_netlink_events_total"))")
-            #expect(exposition.series("podnetd_resyncs_total").map(\.labels) == [["reason": "startup"]])
+            #expect(exposition.series("podnetd_resyncs_total").map { $0.labels["reason"] } == ["startup"])
+            // Every series names the node /status names (no nodeName, no NODE_NAME here: the hostname).
+            let status = try daemon.status()
+            let node = try #require(status.daemon["node"] as? String)
+            #expect(["hostname", "calico-nodename"].contains(status.daemon["nodeSource"] as? String ?? ""))
+            #expect(exposition.samples.allSatisfy { $0.labels["node"] == node }, "\(exposition.samples.prefix(3))")
             print(
                 "detection: route missing after \(missing.elapsed), cleared after \(restored.elapsed); "
                     + "neighbour unresolved after \(unresolved.elapsed), cleared after \(resolved.elapsed)")

@@ -6,6 +6,7 @@ import Testing
 struct PrometheusRulesTests {
     static let alerts = "Config/alerts.yaml"
     static let alertTests = "Config/alerts.test.yaml"
+    static let runbooks = "docs/runbooks.md"
     static let scrapeConfig = "Config/prometheus-scrape.yaml"
 
     @Test("promtool check rules accepts alerts.yaml")
@@ -15,11 +16,28 @@ struct PrometheusRulesTests {
         #expect(result.stdout.contains("SUCCESS"), "\(result.transcript)")
     }
 
-    @Test("promtool test rules passes alerts.test.yaml")
-    func ruleUnitTestsPass() throws {
-        let result = try Command.run("promtool", ["test", "rules", Self.alertTests])
+    /// alerts.test.yaml: the central layout; alerts.fleet.test.yaml: three nodes behind localhost:9647.
+    @Test(
+        "promtool test rules passes the rule tests of both scrape layouts",
+        arguments: ["Config/alerts.test.yaml", "Config/alerts.fleet.test.yaml"])
+    func ruleUnitTestsPass(file: String) throws {
+        let result = try Command.run("promtool", ["test", "rules", file])
         #expect(result.status == 0, "\(result.transcript)")
         #expect(result.stdout.contains("SUCCESS"), "\(result.transcript)")
+    }
+
+    @Test("every alert links to its own section of docs/runbooks.md")
+    func runbookLinksResolve() throws {
+        let rules = try AlertRules(path: Repository.path(Self.alerts))
+        let document = try String(contentsOfFile: Repository.path(Self.runbooks), encoding: .utf8)
+        let anchors = Set(
+            document.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { $0.dropFirst(3).lowercased() })
+        for name in rules.blocks.keys.sorted() {
+            let link = "runbook_url: \"docs/runbooks.md#\(name.lowercased())\""
+            #expect(rules.blocks[name]?.contains(link) == true, "\(name) should have \(link)")
+            #expect(anchors.contains(name.lowercased()), "docs/runbooks.md has no section ## \(name)")
+        }
+        #expect(anchors.count == rules.blocks.count, "one runbook section per alert: \(anchors.sorted())")
     }
 
     @Test("promtool check config accepts the scrape config and the rules it loads")
@@ -41,16 +59,21 @@ struct PrometheusRulesTests {
             #expect(rules.blocks[name] != nil, "alerts.yaml has no alert \(name)")
         }
         for (name, block) in rules.blocks {
-            for key in ["summary:", "description:", "runbook:"] {
+            for key in ["summary:", "description:", "runbook_url:"] {
                 #expect(block.contains(key), "\(name) has no \(key) annotation")
             }
-            // absent() has no instance to name.
+            // absent() has no node to name. Every other alert names the node, not the instance:
+            // with node-local scrapers every instance is localhost:9647.
             if name != "PodnetdAgentAbsent" {
-                #expect(block.contains("$labels.instance"), "\(name) should name the instance")
+                #expect(block.contains("$labels.node"), "\(name) should name the node")
+                #expect(!block.contains("instance=%q"), "\(name) must not query by instance alone")
             }
             #expect(block.contains("$value"), "\(name) should show the value")
         }
         #expect(rules.blocks["PodnetdVXLANRouteMissing"]?.contains("severity: critical") == true)
+        // A dormant misconfiguration and a full node do not page.
+        #expect(rules.blocks["PodnetdMaxPodsExceedsIPCapacity"]?.contains("severity: warning") == true)
+        #expect(rules.blocks["PodnetdPodCapacityAtLimit"]?.contains("severity: warning") == true)
     }
 
     @Test("every check the rules name is in podnetd's check catalogue")

@@ -14,10 +14,22 @@ public enum ReportTextRenderer {
             guard !group.isEmpty else { continue }
             lines.append("")
             lines.append(style.severity(severity, "\(severity.rawValue.uppercased()) (\(group.count))"))
-            for finding in group {
+            for findings in FindingGroups.byCheck(group) {
+                guard findings.count > FindingGroups.expandedUpTo else {
+                    for finding in findings {
+                        lines.append(
+                            contentsOf: findingLines(
+                                finding, checkWidth: checkWidth, objectWidth: objectWidth, style: style, width: width))
+                    }
+                    continue
+                }
+                // A mass failure (calico-node gone, Felix flushed): one explanation, then the objects.
+                let first = findings[0]
                 lines.append(
                     contentsOf: findingLines(
-                        finding, checkWidth: checkWidth, objectWidth: objectWidth, style: style, width: width))
+                        first, checkWidth: checkWidth, objectWidth: objectWidth, style: style, width: width,
+                        headline: "\(findings.count) findings, e.g. \(first.object): \(first.summary)"))
+                lines.append(contentsOf: objectList(findings, width: width, style: style))
             }
         }
         lines.append("")
@@ -25,11 +37,14 @@ public enum ReportTextRenderer {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// One finding: check, object and summary on a line, then its detail, evidence and fix, indented.
-    static func findingLines(_ finding: Finding, checkWidth: Int, objectWidth: Int, style: Style, width: Int) -> [String] {
+    /// One finding: check, object and summary on a line (or `headline` after the check), then its
+    /// detail, evidence and fix, indented.
+    static func findingLines(
+        _ finding: Finding, checkWidth: Int, objectWidth: Int, style: Style, width: Int, headline: String? = nil
+    ) -> [String] {
         let check = pad(finding.check.rawValue, to: checkWidth)
-        let object = pad(finding.object, to: objectWidth)
-        var lines = ["  " + style.bold(check) + "  " + object + "  " + finding.summary]
+        let title = headline ?? pad(finding.object, to: objectWidth) + "  " + finding.summary
+        var lines = ["  " + style.bold(check) + "  " + title]
         lines.append(contentsOf: wrap(finding.detail, width: width, indent: "      "))
         for evidence in finding.evidence {
             lines.append("      " + style.dim("│ " + evidence))
@@ -39,6 +54,17 @@ public enum ReportTextRenderer {
                 finding.remediation, width: width, indent: "      ", firstPrefix: style.bold("fix:") + " ",
                 firstPrefixWidth: 5))
         return lines
+    }
+
+    /// `objects (5000): a, b, c, … and 4970 more (--format json lists every finding)`, wrapped.
+    static func objectList(_ findings: [Finding], width: Int, style: Style) -> [String] {
+        let shown = findings.prefix(FindingGroups.objectsListed).map(\.object)
+        var text = shown.joined(separator: ", ")
+        let rest = findings.count - shown.count
+        if rest > 0 { text += ", … and \(rest) more (--format json lists every finding)" }
+        return wrap(
+            text, width: width, indent: "      ", firstPrefix: style.bold("objects (\(findings.count)):") + " ",
+            firstPrefixWidth: "objects (\(findings.count)): ".count)
     }
 
     /// `✗ node ip-10-0-0-10: 2 critical, 1 warning (calico-vxlan, 3 workloads, 1 remote block)`.

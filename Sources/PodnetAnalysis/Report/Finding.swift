@@ -44,6 +44,29 @@ public struct Finding: Sendable, Codable, Hashable {
     }
 }
 
+extension Finding {
+    /// `findings` sorted by `reportOrder`, each object parsed once rather than at every comparison
+    /// (5,000 findings: about 120,000 comparisons).
+    public static func inReportOrder(_ findings: [Finding]) -> [Finding] {
+        let keyed = findings.map { (finding: $0, prefix: IPPrefix($0.object)) }
+        return keyed.sorted { lhs, rhs in
+            let a = lhs.finding
+            let b = rhs.finding
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.check != b.check { return a.check < b.check }
+            if a.object != b.object {
+                switch (lhs.prefix, rhs.prefix) {
+                case (let x?, let y?): return x != y ? x < y : a.object < b.object
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): return ObjectOrder.natural(a.object, b.object)
+                }
+            }
+            return a.summary < b.summary
+        }.map(\.finding)
+    }
+}
+
 /// Orders finding objects: IP prefixes and addresses numerically before other names; names with
 /// embedded numbers naturally (`table 2` before `table 10`).
 enum ObjectOrder {

@@ -25,7 +25,7 @@ public struct Report: Sendable, Codable, Hashable {
         self.node = node
         self.cni = cni
         self.checkedAt = checkedAt
-        self.findings = findings.sorted(by: Finding.reportOrder)
+        self.findings = Finding.inReportOrder(findings)
         self.summary = SeverityCounts(counting: self.findings)
         self.inventory = inventory
         self.capacity = capacity

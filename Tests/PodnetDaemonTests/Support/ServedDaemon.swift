@@ -41,7 +41,8 @@ final class ServedDaemon: Sendable {
         }
         // Not under the test runner's systemd, if any: no sd_notify from the child unless asked.
         let inherited = ProcessInfo.processInfo.environment.filter {
-            !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"].contains($0.key)
+            !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "NODE_NAME"]
+                .contains($0.key)
         }
         pid = try spawnInBackground(
             "ip", ["netns", "exec", namespace.name] + launcher + [binary, "serve", "--config", directory.file(Self.configName)],

@@ -27,6 +27,16 @@ final class TemporaryDirectory: Sendable {
         (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? ""
     }
 
+    /// A directory `name` inside this one (created if missing), removed with it.
+    func subdirectory(_ name: String) throws -> TemporaryDirectory {
+        try TemporaryDirectory(path: file(name))
+    }
+
+    private init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
