@@ -43,10 +43,24 @@ import Testing
             let slowRequestsBefore = try #require(Int(probe.text), "probe body: \(probe.text)")
             #expect(
                 slowRequestsBefore <= 2,
-                "the probe waited for \(slowRequestsBefore) of the hog's 64 requests; at most one per turn may go first")
+                "the probe waited for \(slowRequestsBefore) of the hog's 64 requests; at most one per turn may go first"
+            )
             for n in 1...64 {
                 #expect(try hog.readResponse(timeout: .seconds(30)).text == "\(n)", "pipelined response \(n) in order")
             }
+        }
+    }
+
+    @Test("requests pipelined before a half-close are all answered, turn by turn, then the connection closes")
+    func pipelinedRequestsBeforeHalfCloseAreAllAnswered() throws {
+        try withServer { _, port in
+            let client = try RawClient(port: port)
+            try client.send((1...5).map { get("/echo?n=\($0)") }.joined())
+            shutdown(client.descriptor, Int32(SHUT_WR))
+            for n in 1...5 {
+                #expect(try client.readResponse().text == "GET /echo [n=\(n)] HTTP/1.1")
+            }
+            #expect(client.readUntilClosed(timeout: .seconds(2)) == [])
         }
     }
 
