@@ -2,9 +2,11 @@ import Glibc
 
 /// One accepted client socket: buffered input, pending output, and where it is in its life.
 ///
-/// Confined to the loop thread. Input is read only while it may still hold a head within limits
-/// and pending output is below `outputHighWater`, so a client that sends without reading is
-/// bounded; every phase has a deadline, so no client holds a slot forever.
+/// Confined to the loop thread. Input is read only while it may still hold a head within limits,
+/// and a request is answered only once the previous response has gone to the kernel, at most one
+/// per loop turn: a client that pipelines without reading holds at most one response here and
+/// one handler run per turn, so every other connection is served in the next turn. Every phase
+/// has a deadline, so no client holds a slot forever.
 final class Connection {
     /// Where the connection is in its life.
     enum Phase: Equatable {
@@ -18,9 +20,6 @@ final class Connection {
         case closed
     }
 
-    /// Pending output above which no further pipelined request is parsed.
-    static let outputHighWater = 64 * 1024
-
     /// The socket.
     let descriptor: Int32
     /// The peer's numeric address, without the port.
@@ -33,7 +32,7 @@ final class Connection {
     /// while it is answering. Lingering connections have had their answer: they wait since 0.
     var waitingSince: UInt64? {
         switch phase {
-        case .open: return pendingOutput == 0 ? idleSince : nil
+        case .open: return pendingOutput == 0 && !hasInputToParse ? idleSince : nil
         case .lingering: return 0
         case .closingAfterWrite, .closed: return nil
         }
@@ -47,6 +46,8 @@ final class Connection {
 
     private var input: [UInt8] = []
     private var scanned = 0
+    /// Whether `input` changed since the parser last found no complete request in it.
+    private var inputUnparsed = false
     private var inputEnded = false
     private var output: [UInt8] = []
     private var outputSent = 0
@@ -61,12 +62,16 @@ final class Connection {
 
     private var pendingOutput: Int { output.count - outputSent }
 
+    /// Whether a request may be waiting in the buffered input, answerable now: the loop then
+    /// handles the connection in its next turn without waiting for poll.
+    var hasInputToParse: Bool { phase == .open && pendingOutput == 0 && inputUnparsed }
+
     /// The poll(2) events this connection waits for now.
     func interest(maxHeaderBytes: Int) -> Int16 {
         switch phase {
         case .open:
             var events: Int16 = 0
-            if !inputEnded && input.count < maxHeaderBytes && pendingOutput < Self.outputHighWater {
+            if !inputEnded && input.count < maxHeaderBytes {
                 events |= Int16(POLLIN)
             }
             if pendingOutput > 0 { events |= Int16(POLLOUT) }
@@ -77,7 +82,8 @@ final class Connection {
         }
     }
 
-    /// Reacts to poll's `events`: reads, answers complete requests, writes, advances the phase.
+    /// Reacts to poll's `events` (none when only `hasInputToParse`): reads, answers at most one
+    /// request, writes, advances the phase.
     func handle(events: Int16, responder: RequestResponder, scratch: UnsafeMutableRawBufferPointer, now: UInt64) {
         if events & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
             close()
@@ -104,6 +110,7 @@ final class Connection {
         Socket.close(descriptor)
         phase = .closed
         input = []
+        inputUnparsed = false
         output = []
         outputSent = 0
     }
@@ -111,7 +118,10 @@ final class Connection {
     private func read(into scratch: UnsafeMutableRawBufferPointer, now: UInt64) {
         switch Socket.receive(descriptor, into: scratch) {
         case .transferred(let count):
-            if phase == .open { input.append(contentsOf: scratch[0..<count]) }
+            if phase == .open {
+                input.append(contentsOf: scratch[0..<count])
+                inputUnparsed = true
+            }
         case .endOfFile:
             inputEnded = true
             if phase == .lingering { close() }
@@ -123,47 +133,41 @@ final class Connection {
     }
 
     private func advance(responder: RequestResponder, now: UInt64) {
-        while phase == .open {
-            let blockedOnOutput = parseRequests(responder: responder, now: now)
-            flush(responder: responder, now: now)
-            guard blockedOnOutput, phase == .open, pendingOutput == 0 else { break }
+        if hasInputToParse { answerNextRequest(responder: responder, now: now) }
+        flush(responder: responder, now: now)
+        if phase == .closingAfterWrite && pendingOutput == 0 {
+            startLingering(responder: responder, now: now)
         }
-        if phase == .closingAfterWrite {
-            flush(responder: responder, now: now)
-            if phase == .closingAfterWrite && pendingOutput == 0 { startLingering(responder: responder, now: now) }
-        }
-        if phase == .open && inputEnded && pendingOutput == 0 {
+        if phase == .open && inputEnded && pendingOutput == 0 && !inputUnparsed {
             close()
         }
     }
 
-    /// Answers every complete request in the input; true when it stopped because output is backed up.
-    private func parseRequests(responder: RequestResponder, now: UInt64) -> Bool {
-        while phase == .open {
-            if pendingOutput >= Self.outputHighWater { return true }
-            switch responder.parser.parse(input, scanned: scanned) {
-            case .incomplete(let discard, let newlyScanned):
-                if discard > 0 { input.removeFirst(discard) }
-                scanned = newlyScanned
-                return false
-            case .complete(var parsed, let consumed):
-                input.removeFirst(consumed)
-                scanned = 0
-                deadline = now + responder.readTimeout
-                requestsAnswered += 1
-                // The last request a connection may make, or one past its lifetime, is answered
-                // with `Connection: close`: no client keeps a slot for ever.
-                if requestsAnswered >= responder.maxRequestsPerConnection || now >= openedAt &+ responder.maxLifetime {
-                    parsed.keepAlive = false
-                }
-                enqueue(responder.respond(to: parsed))
-                if !parsed.keepAlive { finish(now: now, responder: responder) }
-            case .rejected(let rejection):
-                enqueue(responder.error(status: rejection.status))
-                finish(now: now, responder: responder)
+    /// Answers the first complete request in the input, if there is one. Only one: the next waits
+    /// until this response has gone and the loop has turned, so that other connections go between.
+    private func answerNextRequest(responder: RequestResponder, now: UInt64) {
+        switch responder.parser.parse(input, scanned: scanned) {
+        case .incomplete(let discard, let newlyScanned):
+            if discard > 0 { input.removeFirst(discard) }
+            scanned = newlyScanned
+            inputUnparsed = false
+        case .complete(var parsed, let consumed):
+            input.removeFirst(consumed)
+            scanned = 0
+            inputUnparsed = !input.isEmpty
+            deadline = now + responder.readTimeout
+            requestsAnswered += 1
+            // The last request a connection may make, or one past its lifetime, is answered
+            // with `Connection: close`: no client keeps a slot for ever.
+            if requestsAnswered >= responder.maxRequestsPerConnection || now >= openedAt &+ responder.maxLifetime {
+                parsed.keepAlive = false
             }
+            enqueue(responder.respond(to: parsed))
+            if !parsed.keepAlive { finish(now: now, responder: responder) }
+        case .rejected(let rejection):
+            enqueue(responder.error(status: rejection.status))
+            finish(now: now, responder: responder)
         }
-        return false
     }
 
     /// No more requests are read: write what is queued, then close.
@@ -171,16 +175,14 @@ final class Connection {
         phase = .closingAfterWrite
         input = []
         scanned = 0
+        inputUnparsed = false
         deadline = now + responder.readTimeout
     }
 
+    /// Queues a response; only called once the previous one has gone (`pendingOutput == 0`).
     private func enqueue(_ bytes: [UInt8]) {
-        if pendingOutput == 0 {
-            output = bytes
-            outputSent = 0
-        } else {
-            output += bytes
-        }
+        output = bytes
+        outputSent = 0
     }
 
     /// Writes pending output; once it has all gone, an open connection's idle time starts.

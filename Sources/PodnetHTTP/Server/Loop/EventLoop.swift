@@ -2,6 +2,10 @@ import Glibc
 
 /// The single-threaded poll(2) loop: accepts, reads, answers, writes and times out every connection.
 ///
+/// Fair: each turn answers at most one request per connection, so a client pipelining many
+/// requests (or slow ones) delays every other connection by at most one handler run; its further
+/// requests wait in its input buffer and are taken up turn by turn (`Connection.hasInputToParse`).
+///
 /// Created and run on the server's own thread; it owns the listener, the wake socket's receiving
 /// end and every connection, and closes them all when `run()` returns.
 final class EventLoop {
@@ -67,11 +71,14 @@ final class EventLoop {
             now = MonotonicClock.now()
             for (offset, connection) in connections.enumerated() {
                 let events = pollDescriptors[offset + 2].revents
-                if events != 0 {
+                if events != 0 || connection.hasInputToParse {
                     connection.handle(events: events, responder: responder, scratch: scratch, now: now)
                 }
             }
-            for connection in connections where connection.phase != .closed && connection.deadline <= now {
+            // A connection with a request buffered is answered in the next turn first (lifetime
+            // and request limits then close it with `Connection: close`), not cut off with a 408.
+            for connection in connections
+            where connection.phase != .closed && connection.deadline <= now && !connection.hasInputToParse {
                 connection.expire(responder: responder)
             }
             connections.removeAll { $0.phase == .closed }
@@ -82,8 +89,10 @@ final class EventLoop {
         }
     }
 
-    /// Milliseconds until the nearest deadline (rounded up), or -1 when nothing is due.
+    /// Milliseconds until the nearest deadline (rounded up), or -1 when nothing is due; 0 while a
+    /// connection has a buffered request to answer.
     private func timeout(now: UInt64, accepting: Bool) -> Int32 {
+        if connections.contains(where: \.hasInputToParse) { return 0 }
         var nearest = accepting ? UInt64.max : acceptResumesAt
         if let flush = events.nextFlush { nearest = min(nearest, flush) }
         for connection in connections { nearest = min(nearest, connection.deadline) }
