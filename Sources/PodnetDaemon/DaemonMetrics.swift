@@ -22,7 +22,11 @@ public final class DaemonMetrics: Sendable {
     /// - Parameters:
     ///   - catalogue: every check with its default severity.
     ///   - version: exported as `podnetd_build_info{version}`.
-    public init(catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int) {
+    ///   - commit: exported as `podnetd_build_info{commit}`.
+    public init(
+        catalogue: [(check: String, severity: String)], version: String, commit: String = "unknown",
+        maxFindingSeries: Int
+    ) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         self.maxFindingSeries = maxFindingSeries
@@ -54,7 +58,7 @@ public final class DaemonMetrics: Sendable {
                       .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)])
         registry.makeGauge(
             descriptor: Self.name("build_info", help: "podnetd build; the value is always 1."),
-            labels: [("version", version)]
+            labels: [("version", version), ("commit", commit)]
         ).set(to: 1)
     }
 

@@ -20,15 +20,19 @@ struct Podnetd: ParsableCommand {
               dump       print the kernel state as JSON, for a support ticket
               max-pods   the VPC CNI's pod limit for an instance type
             """,
-        version: PodnetdVersion.current,
+        version: PodnetdVersion.description,
         subcommands: [CheckCommand.self, ServeCommand.self, DumpCommand.self, MaxPodsCommand.self]
     )
 
     /// Exit statuses are API (`check` is a node-problem-detector plugin: 0 ok, 1 findings, 2 could not
     /// check), so a usage error is 2 with one line on stderr, not ArgumentParser's 64 and a usage block.
     static func main() {
+        guard let arguments = ProcessArguments.afterProgramName() else {
+            StandardStreams.error("cannot read the command line: the C runtime passed no arguments; nothing was checked")
+            Glibc.exit(2)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
