@@ -110,9 +110,13 @@ struct SystemdServiceTests {
             try systemd.write(Self.config, "cni: calico-vxlan\nblockSize: 99\n")
             let failedStart = try systemd.run(["systemctl", "start", "podnetd.service"], timeout: .seconds(70))
             #expect(!failedStart.succeeded, "\(failedStart)")
-            #expect(try systemd.property("ActiveState") == "failed")
+            // Restart=on-failure: it waits to be tried again ("activating (auto-restart)").
+            #expect(try systemd.property("Result") == "exit-code")
+            #expect(try systemd.property("ExecMainStatus") == "2")
+            #expect(try systemd.property("SubState") == "auto-restart")
             let failedJournal = try systemd.journal()
             #expect(failedJournal.contains("podnetd.yaml:2: blockSize"), "\(failedJournal)")
+            try systemd.exec(["systemctl", "stop", "podnetd.service"])
             try systemd.exec(["systemctl", "reset-failed", "podnetd.service"])
 
             // Removal stops and disables, and keeps the config; purge removes it.
