@@ -45,8 +45,9 @@ struct OCIImageTests {
         try withNetworkNamespace(purpose: "podman") { namespace in
             let node = try scenario.build(in: namespace)
             defer { node.tearDown() }
+            // --uts host: a hostNetwork pod has the node's hostname too, and the report names the node by it.
             let confined = [
-                "--network", "ns:\(namespace.path)", "--user", "65534:65534", "--cap-drop", "ALL", "--read-only",
+                "--network", "ns:\(namespace.path)", "--uts", "host", "--user", "65534:65534", "--cap-drop", "ALL", "--read-only",
                 "--security-opt", "no-new-privileges", "-v", "\(config):/etc/podnetd/podnetd.yaml:ro",
             ]
             // check, in the container and from the development build: the same report.
@@ -111,6 +112,8 @@ struct OCIImageTests {
 /// these hosts: runc (crun fails on hybrid cgroups v1), cgroupfs, events in a file.
 final class Podman: @unchecked Sendable {
     let scratch: TemporaryDirectory
+    /// podman's storage and run state: a short path (podman refuses a runroot over 50 characters).
+    let state: String
     let containerName = "podnetd-test-\(UUID().uuidString.prefix(8).lowercased())"
 
     init() throws {
@@ -118,17 +121,22 @@ final class Podman: @unchecked Sendable {
             throw MissingRequirement("\(tool) is not installed: run `sudo bash Scripts/deps.sh`")
         }
         scratch = try TemporaryDirectory()
+        var template = Array("/tmp/podnetd-pm-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw MissingRequirement("cannot make a directory for podman under /tmp: \(String(cString: strerror(errno)))")
+        }
+        state = String(cString: made)
     }
 
     deinit {
         _ = try? run(["rm", "-a", "-f"])
-        // vfs layers are plain directories; podman's own removal first, then the rest.
         _ = try? run(["system", "reset", "-f"], timeout: .seconds(60))
+        _ = try? runProcess("rm", ["-rf", "--one-file-system", state])
     }
 
     func run(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> ProcessResult {
         let global = [
-            "--root", scratch.path + "/storage", "--runroot", scratch.path + "/run", "--tmpdir", scratch.path + "/tmp",
+            "--root", state + "/storage", "--runroot", state + "/run", "--tmpdir", state + "/tmp",
             "--storage-driver", "vfs", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
         ]
         var command = arguments
