@@ -58,8 +58,9 @@ printf '%-34s %12s  %s\n' "dist/podnetd (stripped)" "$(stat -c %s "$binary")" "$
 # The ICU data's symbol is only in the unstripped build package.sh stripped.
 unstripped=$repo/.build-release/release/podnetd
 if [[ -f $unstripped ]]; then
-	icu=$(nm -S "$unstripped" | awk '$4 ~ /^icudt[0-9]+_dat$/ { print strtonum("0x" $2) }')
-	printf '%-34s %12s  %s\n' "  of it ICU data (icudt*_dat)" "${icu:-0}" "$(mib "${icu:-0}")"
+	icu_hex=$(nm -S "$unstripped" | awk '$4 ~ /^icudt[0-9]+_dat$/ { print $2 }')
+	icu=$((16#${icu_hex:-0}))
+	printf '%-34s %12s  %s\n' "  of it ICU data (icudt*_dat)" "$icu" "$(mib "$icu")"
 fi
 for file in "$deb" "$rpm" "$image"; do
 	printf '%-34s %12s  %s\n' "dist/$(basename "$file")" "$(stat -c %s "$file")" "$(mib "$(stat -c %s "$file")")"
