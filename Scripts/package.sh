@@ -35,7 +35,7 @@ while [[ $# -gt 0 ]]; do
 	--no-deps) run_deps=no ;;
 	--only) [[ $# -ge 2 ]] || die "--only needs a list, e.g. binary,deb"; only=$2; shift ;;
 	--only=*) only=${1#*=} ;;
-	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option: $1 (see --help)" ;;
 	esac
 	shift
