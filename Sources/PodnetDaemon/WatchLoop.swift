@@ -135,7 +135,9 @@ public struct WatchLoop: Sendable {
             // Sleep until the next deadline: no polling. Events, stop and reload wake the stream.
             var deadlines = [nextResync]
             if let analysisDue { deadlines.append(analysisDue) }
-            if let interval = notifier.watchdogInterval { deadlines.append(lastWatchdog + interval) }
+            // Not before now: the first ping's deadline (from the "long ago" start value) would
+            // otherwise tell /healthz that the loop is an hour late until its next turn.
+            if let interval = notifier.watchdogInterval { deadlines.append(max(lastWatchdog + interval, now)) }
             let wakeAt = deadlines.min() ?? now
             board.beat(nextBeatBy: wakeAt, problem: readProblem)
             var wait = max(.zero, wakeAt - ContinuousClock.now)

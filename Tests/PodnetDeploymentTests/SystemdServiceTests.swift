@@ -46,8 +46,9 @@ struct SystemdServiceTests {
             #expect(mainPID != "0")
             #expect(try systemd.property("WatchdogUSec") == "2s")
 
-            // Loopback is allowed; a peer on the underlay (the gateway's namespace) is dropped.
-            let local = try namespace.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:9647/readyz"])
+            // Healthy from READY=1 on (with the watchdog on, the loop's first deadline once read as
+            // an hour late). Loopback is allowed; a peer on the underlay (the gateway's namespace) is dropped.
+            let local = try namespace.run(["curl", "-sS", "-f", "--max-time", "5", "http://127.0.0.1:9647/healthz"])
             #expect(local.succeeded, "\(local)")
             let blocked = try node.underlay.run(
                 ["curl", "-sS", "--max-time", "2", "http://\(scenario.nodeIP):9647/healthz"], timeout: .seconds(10))
@@ -100,7 +101,7 @@ struct SystemdServiceTests {
             try systemd.exec(["systemctl", "daemon-reload"])
             try systemd.exec(["systemctl", "start", "podnetd.service"], timeout: .seconds(70))
             let allowed = try node.underlay.run(
-                ["curl", "-sS", "--max-time", "5", "http://\(scenario.nodeIP):9647/healthz"], timeout: .seconds(10))
+                ["curl", "-sS", "-f", "--max-time", "5", "http://\(scenario.nodeIP):9647/healthz"], timeout: .seconds(10))
             #expect(allowed.succeeded, "with the underlay allowed the request must get through: \(allowed)")
             try systemd.exec(["rm", "/etc/systemd/system/podnetd.service.d/60-test-allow-underlay.conf"])
             try systemd.exec(["systemctl", "daemon-reload"])
