@@ -89,9 +89,9 @@ median_ms() {
 }
 echo
 echo "== start-up (median of $runs runs, ms, in an empty namespace; includes ip netns exec)"
-printf '%-40s %8s\n' "ip -V" "$(median_ms ip -V)"
-version_ms=$(median_ms "$binary" --version)
 ipv_ms=$(median_ms ip -V)
+version_ms=$(median_ms "$binary" --version)
+printf '%-40s %8s\n' "ip -V" "$ipv_ms"
 printf '%-40s %8s   ratio to ip -V %s\n' "podnetd --version" "$version_ms" "$(awk -v a="$version_ms" -v b="$ipv_ms" 'BEGIN { printf "%.2f", a / b }')"
 route_ms=$(median_ms ip -j route show table all)
 check_ms=$(median_ms "$binary" check --format json)
