@@ -45,11 +45,13 @@ let package = Package(
         .executableTarget(
             name: "podnetd",
             dependencies: [
-                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetDaemon",
+                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetDaemon", "CPodnetdSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // C for the executable: the build stamp of a release and the command line without /proc.
+        .target(name: "CPodnetdSupport"),
         // Shared by the tests: namespace scenarios with guaranteed clean-up, running podnetd.
         .target(name: "PodnetTestSupport", dependencies: ["PodnetModel"], path: "Tests/PodnetTestSupport"),
         .testTarget(name: "PodnetModelTests", dependencies: ["PodnetModel"]),

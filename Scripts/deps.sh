@@ -5,6 +5,10 @@
 #
 #   sudo bash Scripts/deps.sh              # build, tests and benchmarks
 #   sudo bash Scripts/deps.sh --build-only # only what building podnetd needs (Scripts/install.sh on a node)
+#   sudo bash Scripts/deps.sh --package    # building podnetd and its release artefacts (Scripts/package.sh)
+#
+# Besides the Debian packages, the full set installs kubernetes-validate (PyPI) into its own
+# virtualenv, /opt/podnetd-tools/venv, for the offline manifest checks.
 #
 # The prometheus and node-exporter packages are installed for their tools (promtool, and an
 # exporter to benchmark against), not to run: their services are kept from starting during the
@@ -14,9 +18,10 @@ set -euo pipefail
 build_only=no
 case "${1:-}" in
 --build-only) build_only=yes ;;
+--package) build_only=package ;;
 "") ;;
 *)
-	printf 'deps.sh: usage: deps.sh [--build-only]\n' >&2
+	printf 'deps.sh: usage: deps.sh [--build-only | --package]\n' >&2
 	exit 2
 	;;
 esac
@@ -35,10 +40,25 @@ readonly all_packages=(
 	time                                     # GNU /usr/bin/time: peak RSS in the benchmarks
 	ethtool                                  # tests switch vxlan.calico's tx checksum offload off
 )
+readonly package_packages=(
+	"${build_packages[@]}"
+	binutils gcc                             # objdump/strip, the glibc-baseline object of the release binary
+	rpm                                      # rpmbuild: the .rpm for Amazon Linux 2023 and RHEL 9
+	umoci                                    # the OCI image archive, without a container engine
+)
+readonly deployment_test_packages=(
+	"${package_packages[@]}"
+	mmdebstrap                               # a fresh Debian 12 root without Swift to install the .deb in
+	systemd-container                        # systemd-nspawn: the unit under a real systemd
+	podman runc                              # the OCI image run as a container (runc: cgroups v1 hosts)
+	python3-venv                             # the virtualenv holding kubernetes-validate
+)
 if [[ $build_only == yes ]]; then
 	readonly packages=("${build_packages[@]}")
+elif [[ $build_only == package ]]; then
+	readonly packages=("${package_packages[@]}")
 else
-	readonly packages=("${all_packages[@]}")
+	readonly packages=("${all_packages[@]}" "${deployment_test_packages[@]}")
 fi
 # Package -> the daemon it ships, which must not be left running.
 declare -A service_binary=(
@@ -119,8 +139,8 @@ check_tools() {
 	local missing_tools=() tool
 	# sbin too: a non-root PATH on Debian lacks it, and bridge lives there.
 	local tools=(pkg-config)
-	[[ $build_only == yes ]] || tools+=(promtool systemd-analyze ip bridge curl jq)
-	[[ $build_only == yes ]] || tools+=(ethtool)
+	[[ $build_only == yes ]] || tools+=(objdump strip gcc rpmbuild umoci)
+	[[ $build_only != no ]] || tools+=(promtool systemd-analyze ip bridge curl jq ethtool mmdebstrap systemd-nspawn podman runc)
 	for tool in "${tools[@]}"; do
 		PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool")
 	done
@@ -137,8 +157,23 @@ for pkg in "${packages[@]}"; do
 	is_installed "$pkg" || missing+=("$pkg")
 done
 
+# kubernetes-validate (PyPI) in a virtualenv of its own: Debian's python is externally managed.
+readonly tools_venv=/opt/podnetd-tools/venv
+readonly kubernetes_validate_version=1.37.0
+ensure_python_tools() {
+	[[ $build_only == no ]] || return 0
+	if [[ $("$tools_venv/bin/pip" show kubernetes-validate 2>/dev/null | sed -n 's/^Version: //p') == "$kubernetes_validate_version" ]]; then
+		return 0
+	fi
+	((EUID == 0)) || die "kubernetes-validate is missing: run as root to install it:  sudo bash ${BASH_SOURCE[0]}"
+	say "installing kubernetes-validate $kubernetes_validate_version into $tools_venv"
+	python3 -m venv "$tools_venv" || die "python3 -m venv failed (package python3-venv)"
+	"$tools_venv/bin/pip" install -q "kubernetes-validate==$kubernetes_validate_version" || die "pip install kubernetes-validate failed"
+}
+
 if ((${#missing[@]} == 0)); then
 	check_tools
+	ensure_python_tools
 	exit 0
 fi
 
@@ -173,4 +208,5 @@ for pkg in "${missing[@]}"; do
 done
 ((${#still_missing[@]} == 0)) || die "still not installed after apt-get: ${still_missing[*]}"
 check_tools
+ensure_python_tools
 say "installed: ${missing[*]}"

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/deps.sh
 swift build --product podnetd
+# The deployment tests use the release artefacts (binary, .deb, .rpm, OCI image): built once, here.
+bash Scripts/package.sh --no-deps
+export PODNETD_DIST="$PWD/dist"
 # The namespace and daemon tests run the binary built above.
 export PODNETD_BIN="$PWD/.build/debug/podnetd"
 log=$(mktemp /tmp/podnetd-test.XXXXXX)

@@ -11,12 +11,18 @@ public struct Daemon: Sendable {
     /// Replaces the config's `listen` addresses (the `--listen` flag).
     public let listenOverride: [ListenEndpoint]?
     public let version: String
+    /// The git commit of the build, exported with the version in `podnetd_build_info`.
+    public let commit: String
     public let logger: Logger
 
-    public init(loader: ConfigurationLoader, listenOverride: [ListenEndpoint]?, version: String, logger: Logger) {
+    public init(
+        loader: ConfigurationLoader, listenOverride: [ListenEndpoint]?, version: String, commit: String = "unknown",
+        logger: Logger
+    ) {
         self.loader = loader
         self.listenOverride = listenOverride
         self.version = version
+        self.commit = commit
         self.logger = logger
     }
 
@@ -48,7 +54,7 @@ public struct Daemon: Sendable {
         let board = StatusBoard(freshnessLimit: StatusBoard.freshnessLimit(resyncInterval: settings.resyncInterval))
         let metrics = DaemonMetrics(
             catalogue: CheckID.catalogue.map { (check: $0.id.rawValue, severity: $0.defaultSeverity.rawValue) },
-            version: version, maxFindingSeries: settings.maxFindingSeries, node: node.name)
+            version: version, commit: commit, maxFindingSeries: settings.maxFindingSeries, node: node.name)
         metrics.setResyncInterval(settings.resyncInterval)
         let auth = Mutex(BearerTokenCheck(token: settings.bearerToken))
         let routes = DaemonRoutes(board: board, metrics: metrics, auth: { auth.withLock { $0 } })

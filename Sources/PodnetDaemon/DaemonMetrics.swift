@@ -28,9 +28,11 @@ public final class DaemonMetrics: Sendable {
     /// - Parameters:
     ///   - catalogue: every check with its default severity.
     ///   - version: exported as `podnetd_build_info{version}`.
+    ///   - commit: exported as `podnetd_build_info{commit}`.
     ///   - node: the `node` label of every series; nil leaves it out.
     public init(
-        catalogue: [(check: String, severity: String)], version: String, maxFindingSeries: Int, node: String? = nil
+        catalogue: [(check: String, severity: String)], version: String, commit: String = "unknown",
+        maxFindingSeries: Int, node: String? = nil
     ) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
@@ -69,7 +71,7 @@ public final class DaemonMetrics: Sendable {
                       .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)])
         registry.makeGauge(
             descriptor: Self.name("build_info", help: "podnetd build; the value is always 1."),
-            labels: nodeLabels + [("version", version)]
+            labels: nodeLabels + [("version", version), ("commit", commit)]
         ).set(to: 1)
     }
 

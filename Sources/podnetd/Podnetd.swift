@@ -22,15 +22,19 @@ struct Podnetd: ParsableCommand {
               max-pods   the VPC CNI's pod limit for an instance type
               explain    one destination's path through the node, first broken link named
             """,
-        version: PodnetdVersion.current,
+        version: PodnetdVersion.description,
         subcommands: [CheckCommand.self, ServeCommand.self, DumpCommand.self, MaxPodsCommand.self, ExplainCommand.self]
     )
 
     /// Exit statuses are API (`check` is a node-problem-detector plugin: 0 ok, 1 findings, 2 could not
     /// check), so a usage error is 2 with one line on stderr, not ArgumentParser's 64 and a usage block.
     static func main() {
+        guard let arguments = ProcessArguments.afterProgramName() else {
+            StandardStreams.error("cannot read the command line: the C runtime passed no arguments; nothing was checked")
+            Glibc.exit(2)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)

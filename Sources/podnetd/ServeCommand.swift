@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
         let override = listen.compactMap(ListenAddress.init).map { ListenEndpoint(host: $0.host.description, port: $0.port) }
         let daemon = Daemon(
             loader: ConfigurationLoader(path: config), listenOverride: override.isEmpty ? nil : override,
-            version: PodnetdVersion.current, logger: logger)
+            version: PodnetdVersion.version, commit: PodnetdVersion.commit, logger: logger)
         do {
             try daemon.run()
         } catch {

@@ -8,7 +8,7 @@ import Testing
     static let catalogue = CheckID.catalogue.map { (check: $0.id.rawValue, severity: $0.defaultSeverity.rawValue) }
 
     static func metrics(maxFindingSeries: Int = 200) -> DaemonMetrics {
-        DaemonMetrics(catalogue: catalogue, version: "1.2.3-test", maxFindingSeries: maxFindingSeries)
+        DaemonMetrics(catalogue: catalogue, version: "1.2.3-test", commit: "0123456789ab", maxFindingSeries: maxFindingSeries)
     }
 
     static func active(
@@ -151,7 +151,7 @@ import Testing
         metrics.countResync(reason: "periodic")
         metrics.countResync(reason: "periodic")
         let exposition = try Exposition(metrics.exposition())
-        #expect(exposition.value("podnetd_build_info", ["version": "1.2.3-test"]) == 1)
+        #expect(exposition.value("podnetd_build_info", ["version": "1.2.3-test", "commit": "0123456789ab"]) == 1)
         #expect(exposition.value("podnetd_vxlan_routes") == 4)
         #expect(exposition.value("podnetd_vteps") == 3)
         #expect(exposition.value("podnetd_workloads") == 7)

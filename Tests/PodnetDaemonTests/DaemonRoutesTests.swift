@@ -147,7 +147,7 @@ import Testing
         let response = fixture.get("/metrics")
         #expect(response.status == 200)
         #expect(response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8")
-        #expect(String(decoding: response.body, as: UTF8.self).contains("podnetd_build_info{version=\"test\"} 1"))
+        #expect(String(decoding: response.body, as: UTF8.self).contains("podnetd_build_info{version=\"test\",commit=\"unknown\"} 1"))
     }
 
     @Test("with a token, /status and /metrics are 401 without it and 200 with it; /healthz and /readyz stay open")

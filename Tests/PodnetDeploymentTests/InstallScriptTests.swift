@@ -1,4 +1,5 @@
 import Foundation
+import PodnetTestSupport
 import Testing
 
 /// Scripts/install.sh staged into a temporary root (--destdir): nothing outside it is touched.
@@ -119,5 +120,48 @@ struct InstallScriptTests {
         let bogus = try Command.run("bash", [Self.script, "--no-such-option"])
         #expect(bogus.status != 0)
         #expect(bogus.stderr.contains("unknown option"), "\(bogus.transcript)")
+    }
+
+    @Test("--help says building from source is a developer convenience")
+    func helpNamesTheRoles() throws {
+        let help = try Command.run("bash", [Self.script, "--help"])
+        #expect(help.status == 0, "\(help.transcript)")
+        #expect(help.stdout.contains("--from-source          developer convenience, not for nodes"), "\(help.stdout)")
+        #expect(help.stdout.contains("Nothing is compiled\non the node unless --from-source is given"), "\(help.stdout)")
+    }
+
+    @Test("with nothing built and no FILE it refuses, naming package.sh and --from-source")
+    func refusesWithoutArtefacts() throws {
+        let checkout = try TemporaryDirectory()
+        for file in ["Scripts/install.sh", "systemd/podnetd.service", "Config/podnetd.yaml"] {
+            try checkout.write(file, try String(contentsOfFile: Repository.path(file), encoding: .utf8))
+        }
+        let result = try Command.run(
+            "bash", [checkout.path + "/Scripts/install.sh", "--destdir", checkout.path + "/root"])
+        #expect(result.status == 1, "\(result.transcript)")
+        #expect(result.stderr.contains("nothing built to install"), "\(result.transcript)")
+        #expect(result.stderr.contains("Scripts/package.sh") && result.stderr.contains("--from-source"), "\(result.transcript)")
+        #expect(!FileManager.default.fileExists(atPath: checkout.path + "/root/usr/local/bin/podnetd"))
+    }
+
+    @Test("installs the .deb on a Debian 12 node without Swift, and uninstalls it with --purge")
+    func installsThePackage() throws {
+        try requireRootAndIPRoute2()
+        let release = try ReleaseArtefacts.built()
+        let root = try DebianRoot()
+        try root.mountProc()
+        for file in ["Scripts/install.sh", "systemd/podnetd.service", "Config/podnetd.yaml", "Config/sysctl.d/60-podnetd.conf"] {
+            try root.copyIn(Repository.path(file), to: "/opt/podnetd/" + file)
+        }
+        let package = try root.copyIn(release.deb, to: "/tmp/podnetd_\(release.version)_amd64.deb")
+        let install = try root.run(["bash", "/opt/podnetd/Scripts/install.sh", package], timeout: .seconds(120))
+        #expect(install.succeeded, "\(install)")
+        let status = try root.run(["dpkg-query", "-W", "-f", "${Status} ${Version}", "podnetd"])
+        #expect(status.stdout == "install ok installed \(release.version)", "\(status)")
+        #expect(try root.run(["podnetd", "--version"]).stdout == "\(release.version) (commit \(release.commit))\n")
+
+        let uninstall = try root.run(["bash", "/opt/podnetd/Scripts/install.sh", "--uninstall", "--purge"], timeout: .seconds(120))
+        #expect(uninstall.succeeded, "\(uninstall)")
+        #expect(!root.exists("/usr/bin/podnetd") && !root.exists("/etc/podnetd"), "\(uninstall)")
     }
 }

@@ -67,11 +67,13 @@ struct SystemdUnitTests {
         #expect(settings["BindReadOnlyPaths"]?.contains("-/var/lib/kubelet/config.yaml") == true)
     }
 
-    /// The figure in "→ Overall exposure level for podnetd.service: 1.0 OK".
+    /// The figure in "→ Overall exposure level for podnetd.service: 1.0 OK" (a live run adds " :-)").
     static func overallExposure(in output: String) -> Double? {
-        for line in output.split(separator: "\n") where line.contains("Overall exposure level") {
-            guard let colon = line.lastIndex(of: ":") else { continue }
-            let words = line[line.index(after: colon)...].split(separator: " ")
+        for line in output.split(separator: "\n") {
+            guard let phrase = line.range(of: "Overall exposure level for "),
+                  let colon = line[phrase.upperBound...].range(of: ": ")
+            else { continue }
+            let words = line[colon.upperBound...].split(separator: " ")
             if let first = words.first, let value = Double(first) { return value }
         }
         return nil
