@@ -85,9 +85,11 @@ struct DebianPackageTests {
             let check = try root.run(["podnetd", "check", "--config", "/etc/podnetd/calico.yaml"], in: namespace)
             #expect(status == check.stdout, "/status?format=text:\n\(status)\ncheck:\n\(check.stdout)")
             let metrics = try served.get("/metrics")
+            let buildInfo = metrics.split(separator: "\n").filter { $0.hasPrefix("podnetd_build_info{") }
             #expect(
-                metrics.contains("podnetd_build_info{version=\"\(release.version)\",commit=\"\(release.commit)\"} 1"),
-                "\(metrics.split(separator: "\n").filter { $0.contains("build_info") })")
+                buildInfo.count == 1
+                    && buildInfo[0].hasSuffix("version=\"\(release.version)\",commit=\"\(release.commit)\"} 1.0"),
+                "\(buildInfo)")
         }
     }
 
