@@ -58,8 +58,7 @@ public struct WatchLoop: Sendable {
         var state = LoopState(startedAt: Date())
         var stream: NetlinkEventStream?
         var updater = SnapshotUpdater(NodeSnapshot())
-        var nextResync = ContinuousClock.now
-        var resyncReason = "startup"
+        var resyncs = ResyncScheduler(now: .now)
         var analysisDue: ContinuousClock.Instant?
         var lastWatchdog = ContinuousClock.Instant.now - .seconds(3600)
         var announcedReady = false
@@ -78,8 +77,7 @@ public struct WatchLoop: Sendable {
                     configuration = try loader.load()
                     onReload(configuration.settings)
                     logger.info("configuration reloaded")
-                    resyncReason = "reload"
-                    nextResync = now
+                    resyncs.request("reload", at: now)
                 } catch {
                     logger.error("configuration reload failed, keeping the last good one: \(error)")
                 }
@@ -92,7 +90,7 @@ public struct WatchLoop: Sendable {
                     stream = try NetlinkEventStream()
                     control.attach(stream)
                     // Events from before this stream existed are lost: start from a dump.
-                    nextResync = min(nextResync, now)
+                    resyncs.request(nil, at: now)
                 } catch {
                     let problem = "cannot open the netlink event socket: \(error)"
                     if problem != readProblem { logger.error("\(problem); retrying every second") }
@@ -103,13 +101,13 @@ public struct WatchLoop: Sendable {
                 }
             }
 
-            if now >= nextResync {
+            if resyncs.isDue(at: now) {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
                     updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
-                    metrics.countResync(reason: resyncReason)
-                    state.lastResync = (Date(), resyncReason)
-                    if resyncReason == "periodic" {
+                    metrics.countResync(reason: resyncs.reason)
+                    state.lastResync = (Date(), resyncs.reason)
+                    if resyncs.reason == "periodic" {
                         // kubelet's maxPods or the instance type may have changed on disk; the
                         // config file itself changes only on SIGHUP.
                         do {
@@ -122,19 +120,25 @@ public struct WatchLoop: Sendable {
                     haveSnapshot = true
                     if readProblem != nil { logger.notice("the network state is readable again") }
                     readProblem = nil
-                    resyncReason = "periodic"
-                    nextResync = now + configuration.settings.resyncInterval
+                    resyncs.resynced(at: now, interval: configuration.settings.resyncInterval)
                 } catch {
-                    let problem = "cannot read the network state: \(error)"
-                    if problem != readProblem { logger.error("\(problem); retrying every second") }
-                    readProblem = problem
-                    nextResync = now + .seconds(1)
+                    resyncs.failed(at: .now, uncertain: error.isInconsistentState)
+                    if error.isInconsistentState && resyncs.uncertainStreak < ResyncScheduler.uncertainStreakReported {
+                        // Uncertain, not unreadable: nothing is analysed from it (no finding from a torn
+                        // view), the last analysis stays published, and the read is retried soon.
+                        if resyncs.uncertainStreak == 1 { logger.notice("the network state changed during the dump: re-reading it soon") }
+                    } else {
+                        let problem = "cannot read the network state: \(error)"
+                        if problem != readProblem { logger.error("\(problem); retrying") }
+                        readProblem = problem
+                    }
                 }
             }
 
             // Sleep until the next deadline: no polling. Events, stop and reload wake the stream.
-            var deadlines = [nextResync]
-            if let analysisDue { deadlines.append(analysisDue) }
+            var deadlines = [resyncs.due]
+            // A snapshot that needs a resync is stale: it is not analysed until the resync.
+            if let analysisDue, !updater.needsResync { deadlines.append(analysisDue) }
             if let interval = notifier.watchdogInterval { deadlines.append(lastWatchdog + interval) }
             let wakeAt = deadlines.min() ?? now
             board.beat(nextBeatBy: wakeAt, problem: readProblem)
@@ -151,33 +155,33 @@ public struct WatchLoop: Sendable {
                     trimPending = false
                 }
                 guard haveSnapshot else { continue }  // the dump that comes next includes them
+                let neededResync = updater.needsResync
                 if !events.isEmpty {
                     updater.apply(events)
                     metrics.countNetlinkEvents(events.count)
+                    resyncs.eventsArrived(at: .now)
                 }
-                if updater.needsResync {
-                    if events.contains(.overrun) {
-                        logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
-                        resyncReason = "overrun"
-                    } else {
-                        // A replaced route, a multipath change, a nexthop object, a `default` devconf
-                        // change: the kernel does not describe all it changed.
-                        logger.debug("a change netlink cannot describe in full: re-reading the whole state")
-                        resyncReason = "implicit-change"
+                if events.contains(.overrun) {
+                    if !resyncs.isWaitingOutOverrun {
+                        logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state once the burst is over")
                     }
-                    nextResync = .now
-                } else if !events.isEmpty {
+                    resyncs.overrun(at: .now)
+                } else if updater.needsResync && !neededResync {
+                    // A replaced route, a multipath change, a nexthop object, a `default` devconf
+                    // change: the kernel does not describe all it changed.
+                    logger.debug("a change netlink cannot describe in full: re-reading the whole state")
+                    resyncs.request("implicit-change", at: .now)
+                } else if !updater.needsResync && !events.isEmpty {
                     analysisDue = min(analysisDue ?? .now + configuration.settings.debounce, .now + configuration.settings.debounce)
                 }
             } catch {
                 logger.error("netlink event socket failed, reopening it and re-reading the state: \(error)")
                 stream = nil
-                resyncReason = "socket-error"
-                nextResync = .now
+                resyncs.request("socket-error", at: .now)
                 continue
             }
 
-            if let due = analysisDue, ContinuousClock.now >= due {
+            if let due = analysisDue, ContinuousClock.now >= due, !updater.needsResync {
                 let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
                 analysisDue = nextDue
                 trimPending = true

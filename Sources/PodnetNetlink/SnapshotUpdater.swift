@@ -12,8 +12,9 @@ import PodnetModel
 /// destination, source, tos, priority, first hop's device and gateway); neighbour by (ifindex,
 /// address); FDB entry as `FDBKey` says; rule by its whole value.
 ///
-/// Route replacements whose old route is not found, and IPv6 multipath route changes, set
-/// `needsResync` rather than guess (see `apply(_:removed:flags:)`).
+/// Route replacements whose old route is not found or is ambiguous (siblings sharing the kernel's FIB
+/// key, as `ip route append` makes them), and IPv6 multipath route changes, set `needsResync` rather
+/// than guess (see `apply(_:removed:flags:)`).
 ///
 /// The kernel changes some IPv4 routes without telling anyone; the updater applies those changes
 /// itself, as net/ipv4/fib_semantics.c makes them:
@@ -31,7 +32,9 @@ public struct SnapshotUpdater: Sendable {
     private var neighbours: KeyedList<NeighbourKey, Neighbour>
     private var fdb: KeyedList<FDBKey, FDBEntry>
     private var rules: KeyedList<Rule, Rule>
-    private var ipv6MultipathGroups: Set<MultipathGroup>
+    private var ipv6MultipathGroups: Set<FIBKey>
+    /// How many stored routes share each FIB key: more than one means a replace is ambiguous.
+    private var routesPerFIBKey: [FIBKey: Int]
 
     /// True once an event with `requiresResync` was applied (`.overrun`, a nexthop object change, or an
     /// IPv4 `default` rp_filter/proxy_arp change the kernel copies to interfaces silently), or a route
@@ -52,6 +55,7 @@ public struct SnapshotUpdater: Sendable {
         addresses = KeyedList(snapshot.addresses, key: AddressKey.init)
         routes = KeyedList(snapshot.routes, key: RouteKey.init)
         ipv6MultipathGroups = SnapshotUpdater.multipathGroups(snapshot.routes)
+        routesPerFIBKey = SnapshotUpdater.countPerFIBKey(snapshot.routes)
         neighbours = KeyedList(snapshot.neighbours, key: NeighbourKey.init)
         fdb = KeyedList(snapshot.fdb, key: FDBKey.init)
         rules = KeyedList(snapshot.rules, key: { $0 })
@@ -115,15 +119,50 @@ public struct SnapshotUpdater: Sendable {
             return
         }
         if removed {
-            routes.remove(key)
+            if let gone = routes.remove(key) { uncount(gone) }
             return
         }
-        if flags.contains(.replace) && routes.value(for: key) == nil {
-            // The kernel replaced a route with another identity (other type, device, gateway…) and sends
-            // no delete for it: which one is gone is unknown here. Re-dump (rare).
+        let stored = routes.value(for: key)
+        if flags.contains(.replace) && (stored == nil || routesPerFIBKey[FIBKey(route), default: 0] > 1) {
+            // The kernel replaced the first route with the same FIB key, whatever its device or gateway,
+            // and sends no delete for it: when that is not the route stored under this key (another
+            // identity), or several routes share the FIB key (`ip route append` siblings on other
+            // devices), which one is gone is unknown here. Re-dump (rare).
             needsResync = true
         }
+        upsertRoute(route)
+    }
+
+    /// Stores `route` under its key, counting it when the key is new.
+    private mutating func upsertRoute(_ route: Route) {
+        if routes.value(for: RouteKey(route)) == nil { routesPerFIBKey[FIBKey(route), default: 0] += 1 }
         routes.upsert(route)
+    }
+
+    /// Takes a removed route out of the counts per FIB key.
+    private mutating func uncount(_ route: Route) {
+        let key = FIBKey(route)
+        let remaining = routesPerFIBKey[key, default: 1] - 1
+        routesPerFIBKey[key] = remaining > 0 ? remaining : nil
+    }
+
+    /// How many of `routes` share each FIB key.
+    private static func countPerFIBKey(_ routes: [Route]) -> [FIBKey: Int] {
+        var counts: [FIBKey: Int] = [:]
+        for route in routes { counts[FIBKey(route), default: 0] += 1 }
+        return counts
+    }
+
+    /// `routes.update` for changes the kernel makes silently, keeping the counts per FIB key (a
+    /// transform changes hop flags or removes a route, never its FIB key).
+    private mutating func updateRoutes(_ transform: (Route) -> Route?) {
+        var removed: [Route] = []
+        routes.update { route in
+            let updated = transform(route)
+            if updated == nil { removed.append(route) }
+            return updated
+        }
+        for route in removed { uncount(route) }
     }
 
     /// True when an IPv6 route event touches a multipath route: it has several hops, the route stored
@@ -132,14 +171,14 @@ public struct SnapshotUpdater: Sendable {
     private func ipv6MultipathIsAmbiguous(_ route: Route, key: RouteKey) -> Bool {
         if route.nextHops.count > 1 { return true }
         if let stored = routes.value(for: key) { return stored.nextHops.count > 1 }
-        return ipv6MultipathGroups.contains(MultipathGroup(route))
+        return ipv6MultipathGroups.contains(FIBKey(route))
     }
 
     /// The (table, destination, source, priority) of every stored IPv6 multipath route. Such routes only
     /// come from the snapshot (events would set `needsResync`), so this is built once and refreshed
     /// when a link removal drops hops.
-    private static func multipathGroups(_ routes: [Route]) -> Set<MultipathGroup> {
-        Set(routes.lazy.filter { $0.family == .ipv6 && $0.nextHops.count > 1 }.map(MultipathGroup.init))
+    private static func multipathGroups(_ routes: [Route]) -> Set<FIBKey> {
+        Set(routes.lazy.filter { $0.family == .ipv6 && $0.nextHops.count > 1 }.map(FIBKey.init))
     }
 
     private mutating func apply(_ change: NetconfChange) {
@@ -175,7 +214,7 @@ public struct SnapshotUpdater: Sendable {
         neighbours.update { $0.interfaceIndex == index ? nil : $0 }
         fdb.update { $0.interfaceIndex == index ? nil : $0 }
         var rekeyed: [Route] = []
-        routes.update { route in
+        updateRoutes { route in
             let uses = route.nextHops.contains { $0.interfaceIndex == index }
             guard uses else { return route }
             // IPv4: NETDEV_UNREGISTER kills the whole route. IPv6 deletes (and announces) single-path
@@ -191,7 +230,7 @@ public struct SnapshotUpdater: Sendable {
             }
             return kept
         }
-        for route in rekeyed { routes.upsert(route) }
+        for route in rekeyed { upsertRoute(route) }
         ipv6MultipathGroups = SnapshotUpdater.multipathGroups(routes.values)
     }
 
@@ -217,7 +256,7 @@ public struct SnapshotUpdater: Sendable {
     /// for IPv6 (not when `force`: that is IPv4's fib_disable_ip) single-path routes are deleted with
     /// notification, multipath hops are marked.
     private mutating func linkWentDown(_ index: InterfaceIndex, force: Bool = false) {
-        routes.update { route in
+        updateRoutes { route in
             guard route.nextHops.contains(where: { $0.interfaceIndex == index }) else { return route }
             if force && route.family != .ipv4 { return route }
             if route.family == .ipv4 && !force && route.scope == .host { return route }
@@ -235,7 +274,7 @@ public struct SnapshotUpdater: Sendable {
     /// NETDEV_CHANGE without carrier: next hops through the link become `linkdown` (IPv4 host-scope
     /// hops and IPv6 local/anycast routes excepted).
     private mutating func markLinkDown(_ index: InterfaceIndex) {
-        routes.update { route in
+        updateRoutes { route in
             guard route.nextHops.contains(where: { $0.interfaceIndex == index }) else { return route }
             if route.family == .ipv4 && route.scope == .host { return route }
             if route.family == .ipv6 && (route.type == .local || route.type == .anycast) { return route }
@@ -248,7 +287,7 @@ public struct SnapshotUpdater: Sendable {
     }
 
     private mutating func clearHopFlags(on index: InterfaceIndex, families: [AddressFamily], _ flags: NextHopFlags) {
-        routes.update { route in
+        updateRoutes { route in
             guard families.contains(route.family),
                 route.nextHops.contains(where: { $0.interfaceIndex == index && !$0.flags.isDisjoint(with: flags) })
             else { return route }
@@ -266,7 +305,7 @@ public struct SnapshotUpdater: Sendable {
         let local = address.prefix.address
         let remaining = addresses.values.filter { $0.family == .ipv4 }
         if !remaining.contains(where: { $0.prefix.address == local }) {
-            routes.update { $0.family == .ipv4 && $0.preferredSource == local ? nil : $0 }
+            updateRoutes { $0.family == .ipv4 && $0.preferredSource == local ? nil : $0 }
         }
         if !remaining.contains(where: { $0.interfaceIndex == address.interfaceIndex }) {
             linkWentDown(address.interfaceIndex, force: true)
@@ -323,17 +362,21 @@ struct RouteKey: Hashable, Sendable {
     }
 }
 
-/// What IPv6 multipath routes share with their hops' single-path notifications.
-struct MultipathGroup: Hashable, Sendable {
+/// What the kernel's FIB keys a route by, without its next hops: (table, destination, source, tos,
+/// priority). Routes sharing it are `ip route append` siblings, or an IPv6 multipath route and its
+/// hops' single-path notifications; a replace takes the first of them, whichever device it uses.
+struct FIBKey: Hashable, Sendable {
     let table: RouteTable
     let destination: IPPrefix
     let source: IPPrefix?
+    let tos: UInt8
     let priority: UInt32
 
     init(_ route: Route) {
         table = route.table
         destination = route.destination
         source = route.source
+        tos = route.tos
         priority = route.priority
     }
 }

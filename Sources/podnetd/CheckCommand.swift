@@ -18,7 +18,8 @@ struct CheckCommand: ParsableCommand {
               0  no finding at or above --fail-on
               1  at least one finding at or above --fail-on
               2  could not check (bad config, unreadable snapshot, netlink
-                 failure); the reason on stderr
+                 failure, or a state that kept changing while it was read:
+                 "uncertain"); the reason on stderr
             """
     )
 
@@ -75,6 +76,11 @@ struct CheckCommand: ParsableCommand {
         guard let snapshot else {
             do {
                 return try NetlinkSnapshotReader().snapshot()
+            } catch where error.isInconsistentState {
+                // Not a finding and not healthy: exit 2 ("could not check"), as node-problem-detector
+                // reads it, rather than findings drawn from a torn view.
+                StandardStreams.error("uncertain: no findings reported, the network state kept changing while it was read: \(error)")
+                throw ExitCode(2)
             } catch {
                 StandardStreams.error("cannot read the network state: \(error)")
                 throw ExitCode(2)
