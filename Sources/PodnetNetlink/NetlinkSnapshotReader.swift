@@ -189,9 +189,9 @@ struct Dumper {
     }
 
     /// Dumps `type` for `family` once and replaces `values` with what `convert` makes of each message
-    /// (nils and repeats dropped); returns true when the kernel marked the dump interrupted. An IPv6
+    /// (nils and repeated messages dropped); returns true when the kernel marked the dump interrupted. An IPv6
     /// dump the kernel refuses (booted with ipv6.disable=1: EOPNOTSUPP, EAFNOSUPPORT) reads as empty.
-    private func read<T: Hashable>(
+    private func read<T>(
         _ type: UInt16, family: UInt8, headerSize: Int, operation: String, into values: inout [T],
         duplicatesDropped: inout Int, _ convert: (NetlinkMessage) -> T?
     ) throws(NetlinkError) -> Bool {
@@ -199,6 +199,7 @@ struct Dumper {
         header[0] = family
         var collected: [T] = []
         collected.reserveCapacity(values.count)
+        var seen = Set<Int>(minimumCapacity: values.count)
         let interrupted: Bool
         do {
             interrupted = try socket.dumpOnce(type: type, header: header, operation: operation) {
@@ -206,6 +207,12 @@ struct Dumper {
                 // A kernel without the requested family (ipv6.disable=1) may answer with a dump of every
                 // family (the route dump does): keep only what was asked for.
                 guard Dumper.isOfRequestedFamily(message, header: header) else { return }
+                // A torn dump repeats objects: the same message twice. Compared by payload (not by
+                // model value: two kernel routes may differ only in attributes podnetd does not model).
+                guard seen.insert(Dumper.fingerprint(message.payload)).inserted else {
+                    duplicatesDropped += 1
+                    return
+                }
                 if let value = convert(message) { collected.append(value) }
             }
         } catch {
@@ -213,19 +220,15 @@ struct Dumper {
             values = []
             return false
         }
-        values = Dumper.droppingRepeats(collected, dropped: &duplicatesDropped)
+        values = collected
         return interrupted
     }
 
-    /// `values` without entries equal to an earlier one (a dump torn by concurrent changes repeats
-    /// objects), in order; counts what it dropped.
-    static func droppingRepeats<T: Hashable>(_ values: [T], dropped: inout Int) -> [T] {
-        var seen = Set<T>(minimumCapacity: values.count)
-        var unique: [T] = []
-        unique.reserveCapacity(values.count)
-        for value in values where seen.insert(value).inserted { unique.append(value) }
-        dropped += values.count - unique.count
-        return unique
+    /// A 64-bit hash of a message's payload (its header differs only in flags and sequence).
+    static func fingerprint(_ payload: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: payload)
+        return hasher.finalize()
     }
 
     /// True when the request's family (its header's first byte) is AF_UNSPEC or the message's.
