@@ -34,9 +34,11 @@ enum DumpKind: Int, CaseIterable, Comparable, Sendable {
 /// a dump counts as consistent only when no change to its kind was announced between its start and
 /// the end of the snapshot.
 ///
-/// Why that suffices on the kernels podnetd targets: rtnetlink writers change a table and queue the
-/// notification under RTNL, and each chunk of a NETLINK_ROUTE dump is produced under RTNL too, so a
-/// change a dump could have seen is announced before the dump's NLMSG_DONE is read.
+/// Why that suffices: an IPv6 route is added or deleted and announced under its table's lock, which the
+/// dump takes for each chunk, so a change that could shift an IPv6 dump is announced before the dump's
+/// NLMSG_DONE is read; kernels that dump under RTNL (6.1) serialise every writer that way. IPv4 route
+/// dumps resume by key, so a change can only affect whether the changed route itself is in the dump —
+/// both are the state of some moment — and its notification still reaches the event stream.
 final class ChangeWatch {
     private let socket: NetlinkSocket
 
