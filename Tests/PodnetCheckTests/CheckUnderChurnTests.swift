@@ -38,7 +38,7 @@ import Testing
             #expect(!quiescedBefore.has("workload-route-missing"), "\(quiescedBefore.findings)")
 
             // Writers: bursts of 2,000 IPv6 routes that sort before the stable ones (the kernel resumes an
-            // IPv6 dump by count: they shift it), added then deleted, with pauses of 0-2.9 s.
+            // IPv6 dump by count: they shift it), added then deleted, with pauses of 0-0.9 s.
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("podnetd-check-churn-\(ns.name)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -49,7 +49,7 @@ import Testing
             }
             let script =
                 "cd \(directory.path); end=$(($(date +%s) + \(Self.churnSeconds))); "
-                + "while [ $(date +%s) -lt $end ]; do ip -batch add; ip -batch del; sleep $((RANDOM % 3)).$((RANDOM % 10)); done"
+                + "while [ $(date +%s) -lt $end ]; do ip -batch add; ip -batch del; sleep 0.$((RANDOM % 10)); done"
             let writerDone = DispatchSemaphore(value: 0)
             Thread {
                 _ = try? ns.run(["bash", "-c", script], timeout: .seconds(Self.churnSeconds + 30))
