@@ -93,31 +93,23 @@ final class ChangeWatch {
     /// the routes using it; netconf values are also part of each link; nexthop objects change routes).
     static func staleDumps(after message: NetlinkMessage) -> [DumpKind] {
         let family: UInt8? = message.hasFamilyHeader(1) ? message.payloadByte(0) : nil
+        // IPv4's dumps, IPv6's, or both when the family is neither.
+        func byFamily(_ ipv4: [DumpKind], _ ipv6: [DumpKind]) -> [DumpKind] {
+            family == 2 ? ipv4 : family == 10 ? ipv6 : ipv4 + ipv6
+        }
         switch message.type {
         case MessageType.newLink, MessageType.deleteLink:
             return [.links, .routesIPv4, .routesIPv6]
         case MessageType.newAddress, MessageType.deleteAddress:
             return family == 10 ? [.addresses] : [.addresses, .routesIPv4]
         case MessageType.newRoute, MessageType.deleteRoute:
-            switch family {
-            case 2: return [.routesIPv4]
-            case 10: return [.routesIPv6]
-            default: return [.routesIPv4, .routesIPv6]
-            }
+            return byFamily([.routesIPv4], [.routesIPv6])
         case MessageType.newNeighbour, MessageType.deleteNeighbour:
             return family == 7 ? [.fdb] : [.neighbours]
         case MessageType.newRule, MessageType.deleteRule:
-            switch family {
-            case 2: return [.rulesIPv4]
-            case 10: return [.rulesIPv6]
-            default: return [.rulesIPv4, .rulesIPv6]
-            }
+            return byFamily([.rulesIPv4], [.rulesIPv6])
         case MessageType.newNetconf, MessageType.deleteNetconf:
-            switch family {
-            case 2: return [.netconfIPv4, .links]
-            case 10: return [.netconfIPv6, .links]
-            default: return [.netconfIPv4, .netconfIPv6, .links]
-            }
+            return [.links] + byFamily([.netconfIPv4], [.netconfIPv6])
         case MessageType.newNexthop, MessageType.deleteNexthop:
             return [.routesIPv4, .routesIPv6]
         default:

@@ -76,14 +76,7 @@ import Testing
             var otherErrors: [String] = []
             let end = ContinuousClock.now + .seconds(Self.churnSeconds)
             while ContinuousClock.now < end {
-                let (result, figures) = try ns.perform { () -> (Result<NodeSnapshot, NetlinkError>, DumpStatistics) in
-                    var figures = DumpStatistics()
-                    do throws(NetlinkError) {
-                        return (.success(try NetlinkSnapshotReader().snapshot(statistics: &figures)), figures)
-                    } catch {
-                        return (.failure(error), figures)
-                    }
-                }
+                let (result, figures) = try ns.snapshotAttempt()
                 statistics.add(figures)
                 switch result {
                 case .success(let snapshot):

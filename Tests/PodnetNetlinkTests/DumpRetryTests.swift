@@ -42,14 +42,7 @@ import Testing
             var failures: [String] = []
             let deadline = ContinuousClock.now + .seconds(3)
             while ContinuousClock.now < deadline && statistics.redone == 0 {
-                let (result, figures) = try ns.perform { () -> (Result<NodeSnapshot, NetlinkError>, DumpStatistics) in
-                    var figures = DumpStatistics()
-                    do throws(NetlinkError) {
-                        return (.success(try NetlinkSnapshotReader().snapshot(statistics: &figures)), figures)
-                    } catch {
-                        return (.failure(error), figures)
-                    }
-                }
+                let (result, figures) = try ns.snapshotAttempt()
                 statistics.add(figures)
                 switch result {
                 case .success(let snapshot):
