@@ -104,7 +104,9 @@ public struct WatchLoop: Sendable {
             if resyncs.isDue(at: now) {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
-                    updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
+                    var dumps = DumpStatistics()
+                    updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot(statistics: &dumps))
+                    logger.debug("state re-read (\(resyncs.reason)) in \(Int((ContinuousClock.now - now).milliseconds)) ms: \(dumps.dumps) dumps, \(dumps.redone) redone")
                     metrics.countResync(reason: resyncs.reason)
                     state.lastResync = (Date(), resyncs.reason)
                     if resyncs.reason == "periodic" {
@@ -149,7 +151,15 @@ public struct WatchLoop: Sendable {
             let trimIfQuiet = trimPending && wait > Self.quietBeforeTrim
             if trimIfQuiet { wait = Self.quietBeforeTrim }
             do {
-                let events = try stream?.next(timeout: wait) ?? []
+                let events: [NetlinkEvent]
+                if resyncs.isWaitingOutOverrun, let stream {
+                    // Events were lost and a fresh dump follows the burst: what arrives meanwhile is
+                    // read unparsed, only to know when the stream goes quiet.
+                    if try stream.discard(timeout: wait) > 0 { resyncs.eventsArrived(at: .now) }
+                    events = []
+                } else {
+                    events = try stream?.next(timeout: wait) ?? []
+                }
                 if trimIfQuiet, events.isEmpty, ContinuousClock.now - now >= Self.quietBeforeTrim {
                     MemoryTrim.returnFreedMemory()
                     trimPending = false
