@@ -105,8 +105,11 @@ public struct WatchLoop: Sendable {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
                     var dumps = DumpStatistics()
-                    updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot(statistics: &dumps))
-                    logger.debug("state re-read (\(resyncs.reason)) in \(Int((ContinuousClock.now - now).milliseconds)) ms: \(dumps.dumps) dumps, \(dumps.redone) redone")
+                    let fresh = try NetlinkSnapshotReader().snapshot(statistics: &dumps)
+                    let dumped = ContinuousClock.now
+                    updater = SnapshotUpdater(fresh)
+                    logger.debug(
+                        "state re-read (\(resyncs.reason)): dumps \(Int((dumped - now).milliseconds)) ms (\(dumps.dumps), \(dumps.redone) redone), index \(Int((ContinuousClock.now - dumped).milliseconds)) ms")
                     metrics.countResync(reason: resyncs.reason)
                     state.lastResync = (Date(), resyncs.reason)
                     if resyncs.reason == "periodic" {

@@ -33,8 +33,10 @@ public struct SnapshotUpdater: Sendable {
     private var fdb: KeyedList<FDBKey, FDBEntry>
     private var rules: KeyedList<Rule, Rule>
     private var ipv6MultipathGroups: Set<FIBKey>
-    /// How many stored routes share each FIB key: more than one means a replace is ambiguous.
-    private var routesPerFIBKey: [FIBKey: Int]
+    /// FIB keys more than one route has had since the snapshot (`ip route append` siblings): a replace
+    /// of such a route is ambiguous. Found in the snapshot and added from append notifications; not
+    /// removed when siblings go (a replace then resyncs once more than needed, which is harmless).
+    private var siblingFIBKeys: Set<FIBKey>
 
     /// True once an event with `requiresResync` was applied (`.overrun`, a nexthop object change, or an
     /// IPv4 `default` rp_filter/proxy_arp change the kernel copies to interfaces silently), or a route
@@ -55,7 +57,7 @@ public struct SnapshotUpdater: Sendable {
         addresses = KeyedList(snapshot.addresses, key: AddressKey.init)
         routes = KeyedList(snapshot.routes, key: RouteKey.init)
         ipv6MultipathGroups = SnapshotUpdater.multipathGroups(snapshot.routes)
-        routesPerFIBKey = SnapshotUpdater.countPerFIBKey(snapshot.routes)
+        siblingFIBKeys = SnapshotUpdater.siblingFIBKeys(snapshot.routes)
         neighbours = KeyedList(snapshot.neighbours, key: NeighbourKey.init)
         fdb = KeyedList(snapshot.fdb, key: FDBKey.init)
         rules = KeyedList(snapshot.rules, key: { $0 })
@@ -119,50 +121,32 @@ public struct SnapshotUpdater: Sendable {
             return
         }
         if removed {
-            if let gone = routes.remove(key) { uncount(gone) }
+            routes.remove(key)
             return
         }
-        let stored = routes.value(for: key)
-        if flags.contains(.replace) && (stored == nil || routesPerFIBKey[FIBKey(route), default: 0] > 1) {
+        if flags.contains(.append) { siblingFIBKeys.insert(FIBKey(route)) }
+        if flags.contains(.replace) && (routes.value(for: key) == nil || siblingFIBKeys.contains(FIBKey(route))) {
             // The kernel replaced the first route with the same FIB key, whatever its device or gateway,
             // and sends no delete for it: when that is not the route stored under this key (another
             // identity), or several routes share the FIB key (`ip route append` siblings on other
             // devices), which one is gone is unknown here. Re-dump (rare).
             needsResync = true
         }
-        upsertRoute(route)
-    }
-
-    /// Stores `route` under its key, counting it when the key is new.
-    private mutating func upsertRoute(_ route: Route) {
-        if routes.value(for: RouteKey(route)) == nil { routesPerFIBKey[FIBKey(route), default: 0] += 1 }
         routes.upsert(route)
     }
 
-    /// Takes a removed route out of the counts per FIB key.
-    private mutating func uncount(_ route: Route) {
-        let key = FIBKey(route)
-        let remaining = routesPerFIBKey[key, default: 1] - 1
-        routesPerFIBKey[key] = remaining > 0 ? remaining : nil
-    }
-
-    /// How many of `routes` share each FIB key.
-    private static func countPerFIBKey(_ routes: [Route]) -> [FIBKey: Int] {
-        var counts: [FIBKey: Int] = [:]
-        for route in routes { counts[FIBKey(route), default: 0] += 1 }
-        return counts
-    }
-
-    /// `routes.update` for changes the kernel makes silently, keeping the counts per FIB key (a
-    /// transform changes hop flags or removes a route, never its FIB key).
-    private mutating func updateRoutes(_ transform: (Route) -> Route?) {
-        var removed: [Route] = []
-        routes.update { route in
-            let updated = transform(route)
-            if updated == nil { removed.append(route) }
-            return updated
+    /// The FIB keys shared by consecutive routes: the kernel dumps routes with the same FIB key next
+    /// to each other (IPv4 aliases of one prefix in (tos, priority) order, IPv6 routes of one tree node
+    /// in metric order), so one pass without hashing every route finds the siblings.
+    private static func siblingFIBKeys(_ routes: [Route]) -> Set<FIBKey> {
+        var siblings: Set<FIBKey> = []
+        var previous: FIBKey?
+        for route in routes {
+            let key = FIBKey(route)
+            if key == previous { siblings.insert(key) }
+            previous = key
         }
-        for route in removed { uncount(route) }
+        return siblings
     }
 
     /// True when an IPv6 route event touches a multipath route: it has several hops, the route stored
@@ -214,7 +198,7 @@ public struct SnapshotUpdater: Sendable {
         neighbours.update { $0.interfaceIndex == index ? nil : $0 }
         fdb.update { $0.interfaceIndex == index ? nil : $0 }
         var rekeyed: [Route] = []
-        updateRoutes { route in
+        routes.update { route in
             let uses = route.nextHops.contains { $0.interfaceIndex == index }
             guard uses else { return route }
             // IPv4: NETDEV_UNREGISTER kills the whole route. IPv6 deletes (and announces) single-path
@@ -230,7 +214,7 @@ public struct SnapshotUpdater: Sendable {
             }
             return kept
         }
-        for route in rekeyed { upsertRoute(route) }
+        for route in rekeyed { routes.upsert(route) }
         ipv6MultipathGroups = SnapshotUpdater.multipathGroups(routes.values)
     }
 
@@ -256,7 +240,7 @@ public struct SnapshotUpdater: Sendable {
     /// for IPv6 (not when `force`: that is IPv4's fib_disable_ip) single-path routes are deleted with
     /// notification, multipath hops are marked.
     private mutating func linkWentDown(_ index: InterfaceIndex, force: Bool = false) {
-        updateRoutes { route in
+        routes.update { route in
             guard route.nextHops.contains(where: { $0.interfaceIndex == index }) else { return route }
             if force && route.family != .ipv4 { return route }
             if route.family == .ipv4 && !force && route.scope == .host { return route }
@@ -274,7 +258,7 @@ public struct SnapshotUpdater: Sendable {
     /// NETDEV_CHANGE without carrier: next hops through the link become `linkdown` (IPv4 host-scope
     /// hops and IPv6 local/anycast routes excepted).
     private mutating func markLinkDown(_ index: InterfaceIndex) {
-        updateRoutes { route in
+        routes.update { route in
             guard route.nextHops.contains(where: { $0.interfaceIndex == index }) else { return route }
             if route.family == .ipv4 && route.scope == .host { return route }
             if route.family == .ipv6 && (route.type == .local || route.type == .anycast) { return route }
@@ -287,7 +271,7 @@ public struct SnapshotUpdater: Sendable {
     }
 
     private mutating func clearHopFlags(on index: InterfaceIndex, families: [AddressFamily], _ flags: NextHopFlags) {
-        updateRoutes { route in
+        routes.update { route in
             guard families.contains(route.family),
                 route.nextHops.contains(where: { $0.interfaceIndex == index && !$0.flags.isDisjoint(with: flags) })
             else { return route }
@@ -305,7 +289,7 @@ public struct SnapshotUpdater: Sendable {
         let local = address.prefix.address
         let remaining = addresses.values.filter { $0.family == .ipv4 }
         if !remaining.contains(where: { $0.prefix.address == local }) {
-            updateRoutes { $0.family == .ipv4 && $0.preferredSource == local ? nil : $0 }
+            routes.update { $0.family == .ipv4 && $0.preferredSource == local ? nil : $0 }
         }
         if !remaining.contains(where: { $0.interfaceIndex == address.interfaceIndex }) {
             linkWentDown(address.interfaceIndex, force: true)

@@ -30,19 +30,19 @@ import Testing
         for link in ["d0", "d0p", "d1", "d1p"] { try ns.ip("link", "set", link, "up") }
     }
 
-    @Test(arguments: [
-        ["fd00:77::/64", "dev", "d0", "metric", "5"], ["10.77.0.0/24", "dev", "d0", "metric", "5"],
-    ])
-    func replacingOneOfTwoAppendedSiblingsAsksForAResync(_ first: [String]) throws {
+    /// The sibling appended before the snapshot (found in the dump) or after it (an append notification).
+    @Test(arguments: ["fd00:77::/64", "10.77.0.0/24"], [false, true])
+    func replacingOneOfTwoAppendedSiblingsAsksForAResync(_ destination: String, appendAfterSnapshot: Bool) throws {
         try requireRootAndIPRoute2()
         try withNetworkNamespace(purpose: "ambiguous-replace") { ns in
             try twoDevices(ns)
-            let destination = first[0]
-            try ns.ip(["route", "add"] + first)
-            try ns.ip("route", "append", destination, "dev", "d1", "metric", "5")
+            try ns.ip("route", "add", destination, "dev", "d0", "metric", "5")
+            let append = { try ns.ip("route", "append", destination, "dev", "d1", "metric", "5") }
+            if !appendAfterSnapshot { try append() }
             // The kernel replaces the d0 route (the first with this FIB key) with a d1 route; the
             // notification names d1 only, which matches the appended sibling's identity.
             let (updater, fresh) = try afterChange(in: ns) {
+                if appendAfterSnapshot { try append() }
                 try ns.ip("route", "replace", destination, "dev", "d1", "metric", "5", "mtu", "1400")
             }
             let kernel = fresh.routes.filter { $0.destination == IPPrefix(destination) }
