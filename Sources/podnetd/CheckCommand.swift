@@ -79,7 +79,7 @@ struct CheckCommand: ParsableCommand {
             } catch where error.isInconsistentState {
                 // Not a finding and not healthy: exit 2 ("could not check"), as node-problem-detector
                 // reads it, rather than findings drawn from a torn view.
-                StandardStreams.error("uncertain: no findings reported, the network state kept changing while it was read: \(error)")
+                StandardStreams.error("uncertain, no findings reported: \(error)")
                 throw ExitCode(2)
             } catch {
                 StandardStreams.error("cannot read the network state: \(error)")
