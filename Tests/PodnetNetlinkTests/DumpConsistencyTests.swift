@@ -15,7 +15,11 @@ import Testing
     /// Routes the writers add and delete in bursts, in prefixes of their own.
     static let churnIPv6 = IPPrefix("fd00:11::/64")!
     static let churnIPv4 = IPPrefix("10.100.0.0/16")!
-    static let churnSeconds = 15
+    /// Snapshots are read under churn for at least this long and until `consistentSnapshots` succeeded,
+    /// at most `longestChurn`.
+    static let shortestChurn: Duration = .seconds(15)
+    static let longestChurn: Duration = .seconds(75)
+    static let consistentSnapshots = 4
 
     @Test func snapshotsUnderChurnAreConsistentOrUncertain() throws {
         try requireRootAndIPRoute2()
@@ -42,26 +46,36 @@ import Testing
                 try (lines.joined(separator: "\n") + "\n").write(
                     to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
             }
+            // The writers stop when the test creates `stop` (or after 90 s).
+            let stop = directory.appendingPathComponent("stop")
             let writersDone = DispatchSemaphore(value: 0)
             for family in ["6", "4"] {
                 let script =
-                    "cd \(directory.path); end=$(($(date +%s) + \(Self.churnSeconds))); "
-                    + "while [ $(date +%s) -lt $end ]; do ip -batch add\(family); ip -batch del\(family); "
+                    "cd \(directory.path); end=$(($(date +%s) + 90)); "
+                    + "while [ ! -e stop ] && [ $(date +%s) -lt $end ]; do ip -batch add\(family); ip -batch del\(family); "
                     + "sleep $((RANDOM % 3)).$((RANDOM % 10)); done"
                 Thread {
-                    _ = try? ns.run(["bash", "-c", script], timeout: .seconds(Self.churnSeconds + 30))
+                    _ = try? ns.run(["bash", "-c", script], timeout: .seconds(120))
                     writersDone.signal()
                 }.start()
             }
-            // The writers end on their own; wait for them before the namespace goes, even on failure.
+            let ipDumpsStop = Atomic<Bool>(false)
+            // Stop the writers (and the iproute2 dumps below) and wait for the writers before the
+            // namespace goes, even on failure.
             var waitedForWriters = false
-            defer { if !waitedForWriters { writersDone.wait(); writersDone.wait() } }
+            defer {
+                ipDumpsStop.store(true, ordering: .relaxed)
+                if !waitedForWriters {
+                    FileManager.default.createFile(atPath: stop.path, contents: nil)
+                    writersDone.wait()
+                    writersDone.wait()
+                }
+            }
 
             // iproute2 under the same churn, for comparison: how often its dump is torn.
             let ipDumps = Mutex<(total: Int, torn: Int)>((0, 0))
             let ipDumper = Thread {
-                let end = ContinuousClock.now + .seconds(Self.churnSeconds - 1)
-                while ContinuousClock.now < end {
+                while !ipDumpsStop.load(ordering: .relaxed) {
                     guard let listing = try? ns.exec(["ip", "-6", "route", "show", "table", "main"]) else { continue }
                     let stable = listing.split(separator: "\n").filter { $0.hasPrefix("fd00:aa::") }
                     let torn = stable.count != Self.stableIPv6 || Set(stable).count != stable.count
@@ -74,8 +88,11 @@ import Testing
             var consistent: [NodeSnapshot] = []
             var uncertain = 0
             var otherErrors: [String] = []
-            let end = ContinuousClock.now + .seconds(Self.churnSeconds)
-            while ContinuousClock.now < end {
+            let started = ContinuousClock.now
+            while ContinuousClock.now - started < Self.longestChurn {
+                if ContinuousClock.now - started >= Self.shortestChurn && consistent.count >= Self.consistentSnapshots {
+                    break
+                }
                 let (result, figures) = try ns.snapshotAttempt()
                 statistics.add(figures)
                 switch result {
@@ -87,6 +104,8 @@ import Testing
                     otherErrors.append("\(error)")
                 }
             }
+            ipDumpsStop.store(true, ordering: .relaxed)
+            FileManager.default.createFile(atPath: stop.path, contents: nil)
             writersDone.wait()
             writersDone.wait()
             waitedForWriters = true
