@@ -13,6 +13,15 @@
 #     `prometheus-node-exporter --collector.disable-defaults --collector.network_route` scraping the
 #     same namespace (NE_SCRAPES requests), and the ratio.
 # (c) podnetd's VmRSS/VmHWM at ROUTES routes, and its CPU time (utime+stime) over IDLE_SECONDS idle.
+# (d) Netlink overruns as the unit runs: podnetd unprivileged (setpriv: nobody, no capabilities, so
+#     SO_RCVBUFFORCE fails) with net.core.rmem_max at Debian's default 212992 (set for the run and
+#     restored on exit), on a node holding ROUTES other routes, BURSTS bursts of BURST_ROUTES route
+#     changes (ip -batch; adds, then deletes):
+#     overrun resyncs per burst (target: at most one) and the time from the burst's end until
+#     podnetd_snapshot_routes equals the kernel's route count.
+#
+# SECTIONS (default abcd) picks sections: SECTIONS=d runs only the overrun bursts.
+# RMEM_MAX (default 212992) sets the rmem_max of section (d), to measure a raised cap.
 #
 # Times are curl's own (time_total), run inside the namespace over loopback. Needs root, iproute2,
 # curl, jq and prometheus-node-exporter (Scripts/deps.sh installs them). Every namespace and process
@@ -26,6 +35,10 @@ readonly big_tries="${BIG_TRIES:-10}"
 readonly scrapes="${SCRAPES:-50}"
 readonly ne_scrapes="${NE_SCRAPES:-10}"
 readonly idle_seconds="${IDLE_SECONDS:-60}"
+readonly bursts="${BURSTS:-6}"
+readonly burst_routes="${BURST_ROUTES:-20000}"
+readonly sections="${SECTIONS:-abcd}"
+readonly unit_rmem_max="${RMEM_MAX:-212992}"
 readonly port=9647
 readonly ne_port=9100
 readonly block=192.168.35.0/26
@@ -37,9 +50,11 @@ fail() {
 	exit 1
 }
 
-for n in "$routes" "$tries" "$big_tries" "$scrapes" "$ne_scrapes" "$idle_seconds"; do
-	[[ $n =~ ^[0-9]+$ ]] || fail "ROUTES, TRIES, BIG_TRIES, SCRAPES, NE_SCRAPES and IDLE_SECONDS must be numbers"
+for n in "$routes" "$tries" "$big_tries" "$scrapes" "$ne_scrapes" "$idle_seconds" "$bursts" "$burst_routes"; do
+	[[ $n =~ ^[0-9]+$ ]] || fail "ROUTES, TRIES, BIG_TRIES, SCRAPES, NE_SCRAPES, IDLE_SECONDS, BURSTS and BURST_ROUTES must be numbers"
 done
+[[ $unit_rmem_max =~ ^[0-9]+$ ]] || fail "RMEM_MAX must be a number"
+((burst_routes <= 65536)) || fail "BURST_ROUTES above 65536 is not supported (10.240.0.0/16 holds them)"
 ((tries >= 1 && scrapes >= 1 && ne_scrapes >= 1)) || fail "TRIES, SCRAPES and NE_SCRAPES must be at least 1"
 ((routes <= 1000000)) || fail "ROUTES above 1000000 is not supported (172.16.0.0/12 holds the /32s)"
 [[ $(id -u) == 0 ]] || fail "needs root (network namespaces): run it with sudo"
@@ -48,13 +63,18 @@ for tool in ip bridge curl jq; do
 done
 node_exporter="$(command -v prometheus-node-exporter || true)"
 [[ -n $node_exporter ]] || fail "prometheus-node-exporter is missing: run bash Scripts/deps.sh"
+command -v setpriv >/dev/null || fail "setpriv is missing (util-linux)"
 
 # --- state and clean-up ----------------------------------------------------------------------------
 namespaces=()
 pids=()
 workdir="$(mktemp -d /tmp/podnetd-bench-daemon.XXXXXX)"
+# The unprivileged podnetd of (d) reads its config from here.
+chmod 755 "$workdir"
+saved_rmem_max=""
 cleanup() {
 	local pid ns
+	[[ -z $saved_rmem_max ]] || sysctl -qw net.core.rmem_max="$saved_rmem_max" || true
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -157,11 +177,14 @@ write_config() {
 	EOF
 }
 
-# Starts podnetd serve in namespace $1 (log in $2); sets podnetd_pid; waits for /readyz.
+# Starts podnetd serve in namespace $1 (log in $2); sets podnetd_pid; waits for /readyz. Further
+# arguments go before podnetd (a setpriv prefix).
 start_podnetd() {
 	local ns=$1 log=$2 config="$workdir/podnetd.yaml" start=$EPOCHREALTIME
+	shift 2
 	write_config "$config"
-	ip netns exec "$ns" "$podnetd" serve --config "$config" >"$log" 2>&1 &
+	chmod 644 "$config"
+	ip netns exec "$ns" "$@" "$podnetd" serve --config "$config" >"$log" 2>&1 &
 	podnetd_pid=$!
 	pids+=("$podnetd_pid")
 	for _ in $(seq 1 600); do
@@ -181,6 +204,9 @@ stop_process() {
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
+
+# As the unit runs it: nobody, no capabilities (PodnetdBinary.unprivilegedPrefix in the tests).
+unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
 
 # --- measuring -------------------------------------------------------------------------------------
 elapsed_ms() { # since $1 (an $EPOCHREALTIME)
@@ -257,6 +283,7 @@ echo "podnetd: $podnetd"
 echo "kernel $(uname -r), $(nproc) CPUs"
 echo
 
+if [[ $sections == *a* ]]; then
 echo "(a) detection latency, graceSeconds 0, $tries tries (target: median <= 100 ms)"
 new_namespace node
 small=$REPLY
@@ -271,7 +298,9 @@ samples="$(measure_detection "$small" "$tries")" ||
 echo "  vxlan-route-missing shown after (ms): $(percentiles <<<"$samples")"
 stop_process "$podnetd_pid"
 echo
+fi
 
+if [[ $sections == *b* || $sections == *c* ]]; then
 echo "(b) scrapes at $routes extra routes"
 new_namespace big
 big=$REPLY
@@ -337,3 +366,68 @@ awk -v t=$((after - before)) -v hz="$ticks_per_second" -v s="$idle_seconds" 'BEG
 echo "  VmRSS after idling: $(proc_status_kb "$podnetd_pid" VmRSS) kB"
 kill -0 "$podnetd_pid" 2>/dev/null || fail "podnetd is no longer running"
 stop_process "$podnetd_pid"
+echo
+fi
+
+if [[ $sections == *d* ]]; then
+echo "(d) netlink overruns as the unit runs: unprivileged, net.core.rmem_max $unit_rmem_max, $routes other routes, $bursts bursts of $burst_routes route changes"
+saved_rmem_max=$(sysctl -n net.core.rmem_max)
+sysctl -qw net.core.rmem_max=$unit_rmem_max
+new_namespace node
+burst_node=$REPLY
+new_namespace underlay
+burst_underlay=$REPLY
+new_namespace pod
+burst_pod=$REPLY
+build_node "$burst_node" "$burst_underlay" "$burst_pod"
+add_bulk_routes "$burst_node" "$routes"
+ip -n "$burst_node" link add burst0 type veth peer name burst1
+ip -n "$burst_node" link set burst1 up
+ip -n "$burst_node" link set burst0 up
+start_podnetd "$burst_node" "$workdir/podnetd-bursts.log" "${unprivileged[@]}"
+echo "  podnetd as $(ps -o user= -p "$podnetd_pid" 2>/dev/null || echo '?'): $(grep -E '^CapEff' "/proc/$podnetd_pid/status" | tr -s '\t' ' ')"
+awk -v n="$burst_routes" 'BEGIN { for (i = 0; i < n; i++) printf "route add 10.240.%d.%d/32 dev burst0\n", int(i / 256), i % 256 }' \
+	>"$workdir/burst-add"
+sed 's/^route add/route del/' "$workdir/burst-add" >"$workdir/burst-del"
+metrics_url="http://127.0.0.1:$port/metrics"
+# One metric's value from /metrics (0 when absent).
+metric() {
+	ip netns exec "$burst_node" curl -s "$metrics_url" | awk -v name="$1" '$1 == name { v = $2 } END { print v + 0 }'
+}
+kernel_routes() { echo $(($(ip -n "$burst_node" -4 route show table all | wc -l) + $(ip -n "$burst_node" -6 route show table all | wc -l))); }
+overrun_series='podnetd_resyncs_total{reason="overrun"}'
+per_burst=()
+converge_ms=()
+for ((b = 1; b <= bursts; b++)); do
+	if ((b % 2)); then batch="$workdir/burst-add"; else batch="$workdir/burst-del"; fi
+	before=$(metric "$overrun_series")
+	start=$EPOCHREALTIME
+	ip -n "$burst_node" -batch "$batch"
+	burst_ms=$(elapsed_ms "$start")
+	ended=$EPOCHREALTIME
+	expected=$(kernel_routes)
+	deadline=$((${EPOCHREALTIME/./} + 30000000))
+	until [[ $(metric podnetd_snapshot_routes) == "$expected" ]]; do
+		((${EPOCHREALTIME/./} < deadline)) || { tail -20 "$workdir/podnetd-bursts.log" >&2; fail "burst $b: podnetd did not converge to $expected routes within 30 s"; }
+		sleep 0.01
+	done
+	converged=$(elapsed_ms "$ended")
+	# Let a late resync show up before counting.
+	sleep 2
+	[[ $(metric podnetd_snapshot_routes) == "$expected" ]] || fail "burst $b: podnetd's route count moved away from the kernel's"
+	after=$(metric "$overrun_series")
+	per_burst+=($((after - before)))
+	converge_ms+=("$converged")
+	echo "  burst $b: $burst_routes changes in $burst_ms ms; overrun resyncs: $((after - before)); converged $converged ms after the burst ($expected routes)"
+done
+total=0
+for n in "${per_burst[@]}"; do total=$((total + n)); done
+max=$(printf '%s\n' "${per_burst[@]}" | sort -n | tail -1)
+echo "  overrun resyncs: $total in $bursts bursts (max $max per burst; target: at most 1)"
+echo "  time to converge after a burst (ms): $(printf '%s\n' "${converge_ms[@]}" | percentiles)"
+echo "  podnetd's log: $(grep -c 'overrun' "$workdir/podnetd-bursts.log" || true) overrun warnings"
+kill -0 "$podnetd_pid" 2>/dev/null || fail "podnetd is no longer running"
+stop_process "$podnetd_pid"
+sysctl -qw net.core.rmem_max="$saved_rmem_max"
+saved_rmem_max=""
+fi

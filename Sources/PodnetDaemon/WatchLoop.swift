@@ -93,9 +93,14 @@ public struct WatchLoop: Sendable {
             if state.isResyncDue(now: now) {
                 // Subscribe first, then dump: events racing the dump are applied on top of it.
                 do {
-                    updater = SnapshotUpdater(try NetlinkSnapshotReader().snapshot())
+                    var dumps = DumpStatistics()
+                    let fresh = try NetlinkSnapshotReader().snapshot(statistics: &dumps)
+                    let dumped = ContinuousClock.now
+                    updater = SnapshotUpdater(fresh)
                     let resync = state.resyncSucceeded(
                         now: now, wallNow: Date(), interval: configuration.settings.resyncInterval)
+                    logger.debug(
+                        "state re-read (\(resync.reason)): dumps \(Int((dumped - now).milliseconds)) ms (\(dumps.dumps), \(dumps.redone) redone), index \(Int((ContinuousClock.now - dumped).milliseconds)) ms")
                     metrics.countResync(reason: resync.reason)
                     if resync.reason == "periodic" {
                         // kubelet's maxPods or the instance type may have changed on disk; the
@@ -104,36 +109,57 @@ public struct WatchLoop: Sendable {
                     }
                     if resync.recovered { logger.notice("the network state is readable again") }
                 } catch {
-                    let problem = "cannot read the network state: \(error)"
-                    if state.readFailed(problem, retryAt: now + .seconds(1)) {
-                        logger.error("\(problem); retrying every second")
+                    switch state.resyncFailed(
+                        "cannot read the network state: \(error)", uncertain: error.isInconsistentState, now: .now)
+                    {
+                    case .uncertain(let first):
+                        // Uncertain, not unreadable: nothing is analysed from it (no finding from a torn
+                        // view), the last analysis stays published, and the read is retried soon.
+                        if first { logger.notice("the network state changed during the dump: re-reading it soon") }
+                    case .unreadable(let isNew):
+                        if isNew { logger.error("cannot read the network state: \(error); retrying") }
                     }
                 }
             }
 
+            // A snapshot that needs a resync is stale: it is not analysed until the resync.
             let wait = state.nextWait(
-                now: now, watchdogInterval: notifier.watchdogInterval, quietBeforeTrim: Self.quietBeforeTrim)
+                now: now, watchdogInterval: notifier.watchdogInterval, quietBeforeTrim: Self.quietBeforeTrim,
+                stale: updater.needsResync)
             board.beat(nextBeatBy: wait.wakeAt, problem: state.readProblem)
             do {
-                let events = try stream?.next(timeout: max(.zero, wait.timeout - (.now - now))) ?? []
+                let timeout = max(.zero, wait.timeout - (.now - now))
+                let events: [NetlinkEvent]
+                if state.isWaitingOutOverrun, let stream {
+                    // Events were lost and a fresh dump follows the burst: what arrives meanwhile is
+                    // read unparsed, only to know when the stream goes quiet.
+                    if try stream.discard(timeout: timeout) > 0 { state.eventsDiscarded(now: .now) }
+                    events = []
+                } else {
+                    events = try stream?.next(timeout: timeout) ?? []
+                }
                 board.turnStarted()
                 if wait.trimIfQuiet, events.isEmpty, ContinuousClock.now - now >= Self.quietBeforeTrim {
                     MemoryTrim.returnFreedMemory()
                     state.trimmed()
                 }
+                let neededResync = updater.needsResync
                 if state.haveSnapshot && !events.isEmpty {
                     updater.apply(events)
                     metrics.countNetlinkEvents(events.count)
                 }
                 let outcome = state.eventsApplied(
                     count: events.count, needsResync: state.haveSnapshot && updater.needsResync,
-                    overrun: events.contains(.overrun), now: .now, debounce: configuration.settings.debounce)
-                if case .resync(let reason) = outcome {
-                    if reason == "overrun" {
-                        logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
-                    } else {
-                        logger.debug("a change netlink cannot describe in full: re-reading the whole state")
-                    }
+                    neededResyncBefore: neededResync, overrun: events.contains(.overrun), now: .now,
+                    debounce: configuration.settings.debounce)
+                switch outcome {
+                case .overrun(firstOfBurst: true):
+                    logger.warning(
+                        "netlink receive buffer overrun: events were lost, re-reading the whole state once the burst is over")
+                case .resync:
+                    logger.debug("a change netlink cannot describe in full: re-reading the whole state")
+                default:
+                    break
                 }
             } catch {
                 logger.error("netlink event socket failed, reopening it and re-reading the state: \(error)")
@@ -142,7 +168,7 @@ public struct WatchLoop: Sendable {
                 continue
             }
 
-            if state.isAnalysisDue(now: .now) {
+            if state.isAnalysisDue(now: .now, stale: updater.needsResync) {
                 let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
                 if state.analysed(nextDue: nextDue) {
                     notifier.ready(status: "watching")

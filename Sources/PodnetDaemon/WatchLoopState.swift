@@ -8,10 +8,8 @@ import Foundation
 struct WatchLoopState {
     typealias Instant = ContinuousClock.Instant
 
-    /// Why the next full re-read happens (the `reason` label of `podnetd_resyncs_total`).
-    private(set) var resyncReason = "startup"
-    /// When the next full re-read is due.
-    private(set) var nextResync: Instant
+    /// When the next full re-read is due and why (waiting out netlink overruns, retrying uncertain reads).
+    private(set) var resyncs: ResyncScheduler
     /// When the next analysis is due; nil while nothing changed.
     private(set) var analysisDue: Instant?
     /// When `WATCHDOG=1` was last sent; nil before the first.
@@ -34,15 +32,14 @@ struct WatchLoopState {
 
     init(startedAt: Date, now: Instant) {
         self.startedAt = startedAt
-        nextResync = now
+        resyncs = ResyncScheduler(now: now)
     }
 
     // MARK: - Transitions
 
     /// A new configuration is in force: re-read everything with it at once.
     mutating func reloadApplied(now: Instant) {
-        resyncReason = "reload"
-        nextResync = now
+        resyncs.request("reload", at: now)
     }
 
     /// What the node should look like changed (kubelet's maxPods, the instance type): analyse again
@@ -54,13 +51,12 @@ struct WatchLoopState {
 
     /// A new event socket is open: events from before it existed are lost, so start from a dump.
     mutating func streamOpened(now: Instant) {
-        nextResync = min(nextResync, now)
+        resyncs.request(nil, at: now)
     }
 
     /// The event socket failed: reopen it and re-read everything.
     mutating func streamFailed(now: Instant) {
-        resyncReason = "socket-error"
-        nextResync = now
+        resyncs.request("socket-error", at: now)
     }
 
     /// The kernel state cannot be read (`problem` says why). Returns whether the problem is new,
@@ -69,22 +65,42 @@ struct WatchLoopState {
     mutating func readFailed(_ problem: String, retryAt: Instant) -> Bool {
         let isNew = problem != readProblem
         readProblem = problem
-        nextResync = retryAt
+        resyncs.retry(at: retryAt)
         return isNew
+    }
+
+    /// What a failed re-read means for the loop.
+    enum ResyncFailure: Equatable {
+        /// The dumps kept changing: nothing is concluded, the read is retried soon. `first` of a streak.
+        case uncertain(first: Bool)
+        /// The state cannot be read (`/healthz` says so); `isNew` when the problem is worth logging.
+        case unreadable(isNew: Bool)
+    }
+
+    /// A re-read failed with `problem`; `uncertain` when its dumps kept changing rather than failing.
+    /// A short streak of uncertain reads is retried quietly; a longer one, or any other failure, is
+    /// a read problem.
+    mutating func resyncFailed(_ problem: String, uncertain: Bool, now: Instant) -> ResyncFailure {
+        resyncs.failed(at: now, uncertain: uncertain)
+        if uncertain && resyncs.uncertainStreak < ResyncScheduler.uncertainStreakReported {
+            return .uncertain(first: resyncs.uncertainStreak == 1)
+        }
+        let isNew = problem != readProblem
+        readProblem = problem
+        return .unreadable(isNew: isNew)
     }
 
     /// A full dump succeeded. Returns the reason it was taken and whether the state had been
     /// unreadable before (worth a log line saying it is readable again).
     mutating func resyncSucceeded(now: Instant, wallNow: Date, interval: Duration) -> (reason: String, recovered: Bool)
     {
-        let reason = resyncReason
+        let reason = resyncs.reason
         let recovered = readProblem != nil
         lastResync = (wallNow, reason)
         analysisDue = now
         haveSnapshot = true
         readProblem = nil
-        resyncReason = "periodic"
-        nextResync = now + interval
+        resyncs.resynced(at: now, interval: interval)
         return (reason, recovered)
     }
 
@@ -92,6 +108,8 @@ struct WatchLoopState {
     enum EventsOutcome: Equatable {
         /// Nothing: no snapshot yet (the coming dump includes them), or no events.
         case none
+        /// Events were lost: re-read once the burst is over; `firstOfBurst` is worth a log line.
+        case overrun(firstOfBurst: Bool)
         /// Re-read everything at once, for this reason.
         case resync(reason: String)
         /// Analyse after the debounce.
@@ -99,34 +117,47 @@ struct WatchLoopState {
     }
 
     /// A batch of `count` events (possibly empty, when the wait timed out) was applied to the
-    /// snapshot; `needsResync` when the updater cannot follow them, `overrun` when the kernel
-    /// dropped events.
+    /// snapshot; `needsResync` when the updater cannot follow them (`neededResyncBefore`: it could not
+    /// before this batch either), `overrun` when the kernel dropped events.
     mutating func eventsApplied(
-        count: Int, needsResync: Bool, overrun: Bool, now: Instant, debounce: Duration
-    )
-        -> EventsOutcome
-    {
+        count: Int, needsResync: Bool, neededResyncBefore: Bool = false, overrun: Bool, now: Instant,
+        debounce: Duration
+    ) -> EventsOutcome {
         guard haveSnapshot else { return .none }
+        if count > 0 { resyncs.eventsArrived(at: now) }
+        if overrun {
+            let first = !resyncs.isWaitingOutOverrun
+            resyncs.overrun(at: now)
+            return .overrun(firstOfBurst: first)
+        }
         if needsResync {
             // A replaced route, a multipath change, a nexthop object, a `default` devconf change:
             // the kernel does not describe all it changed.
-            resyncReason = overrun ? "overrun" : "implicit-change"
-            nextResync = now
-            return .resync(reason: resyncReason)
+            guard !neededResyncBefore else { return .none }
+            resyncs.request("implicit-change", at: now)
+            return .resync(reason: "implicit-change")
         }
         guard count > 0 else { return .none }
         analysisDue = min(analysisDue ?? now + debounce, now + debounce)
         return .analyse
     }
 
-    /// Whether an analysis is due at `now`.
-    func isAnalysisDue(now: Instant) -> Bool {
-        guard let analysisDue else { return false }
+    /// Events were read unparsed while waiting out an overrun: the quiet period starts again.
+    mutating func eventsDiscarded(now: Instant) { resyncs.eventsArrived(at: now) }
+
+    /// True while events were lost and the re-read waits for the burst to end: the live snapshot is
+    /// stale, so events are read unparsed and nothing is analysed.
+    var isWaitingOutOverrun: Bool { resyncs.isWaitingOutOverrun }
+
+    /// Whether an analysis is due at `now`. Never of a `stale` snapshot (one that needs a re-read:
+    /// a missing route in it may only be a lost event).
+    func isAnalysisDue(now: Instant, stale: Bool = false) -> Bool {
+        guard let analysisDue, !stale else { return false }
         return now >= analysisDue
     }
 
     /// Whether a full re-read is due at `now`.
-    func isResyncDue(now: Instant) -> Bool { now >= nextResync }
+    func isResyncDue(now: Instant) -> Bool { resyncs.isDue(at: now) }
 
     /// An analysis ran; `nextDue` is when a finding's grace period ends (analyse again then).
     /// Returns true the first time: the moment to send `READY=1`.
@@ -160,14 +191,15 @@ struct WatchLoopState {
         var trimIfQuiet: Bool
     }
 
-    /// The wait before the next turn: until the nearest deadline (resync, analysis, watchdog). No
+    /// The wait before the next turn: until the nearest deadline (resync, analysis unless the
+    /// snapshot is `stale`, watchdog). No
     /// polling: events, a stop or a configuration wake the loop earlier. The snapshot handed to the
     /// analysis (and after a resync the dump and the replaced updater) were transient: their pages
     /// go back to the kernel once things are quiet for `quietBeforeTrim`, since the trim takes ~10 ms
     /// on a 100k-route heap and must not delay an event.
-    func nextWait(now: Instant, watchdogInterval: Duration?, quietBeforeTrim: Duration) -> Wait {
-        var wakeAt = nextResync
-        if let analysisDue { wakeAt = min(wakeAt, analysisDue) }
+    func nextWait(now: Instant, watchdogInterval: Duration?, quietBeforeTrim: Duration, stale: Bool = false) -> Wait {
+        var wakeAt = resyncs.due
+        if let analysisDue, !stale { wakeAt = min(wakeAt, analysisDue) }
         if let watchdogInterval { wakeAt = min(wakeAt, (lastWatchdog ?? now) + watchdogInterval) }
         if watchdogInterval != nil && lastWatchdog == nil { wakeAt = now }
         var timeout = max(.zero, wakeAt - now)

@@ -44,6 +44,11 @@ public struct NetlinkError: Error, CustomStringConvertible, Hashable, Sendable {
 
     public var description: String { "\(operation): \(message) (libnl -\(codeName))" }
 
+    /// True when the error says the state kept changing while it was read (see
+    /// `NetlinkSnapshotReader.snapshot()`): the state is uncertain rather than unreadable, and a
+    /// retry soon may succeed.
+    public var isInconsistentState: Bool { code == NLE_DUMP_INTR }
+
     static func libnlText(_ code: Int32) -> String {
         guard let text = nl_geterror(code) else { return "libnl error \(code)" }
         return String(cString: text)

@@ -90,7 +90,27 @@ public final class NetlinkEventStream: @unchecked Sendable {
     /// when the datagrams held nothing podnetd models. A full receive buffer yields `.overrun`
     /// (never an error). Throws only when the socket itself fails.
     public func next(timeout: Duration?) throws(NetlinkError) -> [NetlinkEvent] {
-        if isStopped { return [] }
+        guard try waitUntilReadable(timeout: timeout) else { return [] }
+        return try drain()
+    }
+
+    /// Like `next(timeout:)` for a reader whose state is stale anyway (waiting out an overrun before
+    /// taking a fresh snapshot): the datagrams queued by then are read without being parsed, which
+    /// keeps such a reader ahead of a burst. Returns how many were read (0 on timeout or after `stop()`).
+    public func discard(timeout: Duration?) throws(NetlinkError) -> Int {
+        guard try waitUntilReadable(timeout: timeout) else { return 0 }
+        for count in 0..<NetlinkEventStream.maximumDatagramsPerBatch {
+            switch try socket.receive(blocking: false, operation: "reading netlink events") {
+            case .nothing: return count
+            case .overrun, .datagram: continue
+            }
+        }
+        return NetlinkEventStream.maximumDatagramsPerBatch
+    }
+
+    /// Waits up to `timeout` for the socket; false on timeout, after `stop()` or a wake-up alone.
+    private func waitUntilReadable(timeout: Duration?) throws(NetlinkError) -> Bool {
+        if isStopped { return false }
         var descriptors = [
             pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0),
@@ -109,8 +129,7 @@ public final class NetlinkEventStream: @unchecked Sendable {
             var bytes = [UInt8](repeating: 0, count: 64)
             while read(wakeReader, &bytes, bytes.count) > 0 {}
         }
-        if isStopped || descriptors[0].revents == 0 { return [] }
-        return try drain()
+        return !isStopped && descriptors[0].revents != 0
     }
 
     /// Reads every datagram already queued, without waiting. Internal: only `next`'s single reader may

@@ -114,16 +114,6 @@ final class NetlinkSocket {
         }
     }
 
-    /// Maximum attempts of a dump the kernel marked inconsistent (NLM_F_DUMP_INTR).
-    static let dumpAttempts = 5
-
-    /// The error once a dump was interrupted `dumpAttempts` times in a row.
-    static func dumpKeptFailing(_ operation: String) -> NetlinkError {
-        NetlinkError(
-            operation: operation, code: NLE_DUMP_INTR,
-            message: "the dump was interrupted by concurrent changes \(dumpAttempts) times in a row")
-    }
-
     /// One dump; returns true when it was interrupted (or lost messages) and must be redone.
     func dumpOnce(
         type: UInt16, header: [UInt8], operation: String, _ body: (NetlinkMessage) throws(NetlinkError) -> Void

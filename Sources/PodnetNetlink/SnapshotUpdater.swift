@@ -12,8 +12,9 @@ import PodnetModel
 /// destination, source, tos, priority, first hop's device and gateway); neighbour by (ifindex,
 /// address); FDB entry as `FDBKey` says; rule by its whole value.
 ///
-/// Route replacements whose old route is not found, and IPv6 multipath route changes, set
-/// `needsResync` rather than guess (see `apply(_:removed:flags:)`).
+/// Route replacements whose old route is not found or is ambiguous (siblings sharing the kernel's FIB
+/// key, as `ip route append` makes them), and IPv6 multipath route changes, set `needsResync` rather
+/// than guess (see `apply(_:removed:flags:)`).
 ///
 /// The kernel changes some IPv4 routes without telling anyone; the updater applies those changes
 /// itself, as net/ipv4/fib_semantics.c makes them:
@@ -31,7 +32,11 @@ public struct SnapshotUpdater: Sendable {
     private var neighbours: KeyedList<NeighbourKey, Neighbour>
     private var fdb: KeyedList<FDBKey, FDBEntry>
     private var rules: KeyedList<Rule, Rule>
-    private var ipv6MultipathGroups: Set<MultipathGroup>
+    private var ipv6MultipathGroups: Set<FIBKey>
+    /// FIB keys more than one route has had since the snapshot (`ip route append` siblings): a replace
+    /// of such a route is ambiguous. Found in the snapshot and added from append notifications; not
+    /// removed when siblings go (a replace then resyncs once more than needed, which is harmless).
+    private var siblingFIBKeys: Set<FIBKey>
 
     /// True once an event with `requiresResync` was applied (`.overrun`, a nexthop object change, or an
     /// IPv4 `default` rp_filter/proxy_arp change the kernel copies to interfaces silently), or a route
@@ -52,6 +57,7 @@ public struct SnapshotUpdater: Sendable {
         addresses = KeyedList(snapshot.addresses, key: AddressKey.init)
         routes = KeyedList(snapshot.routes, key: RouteKey.init)
         ipv6MultipathGroups = SnapshotUpdater.multipathGroups(snapshot.routes)
+        siblingFIBKeys = SnapshotUpdater.siblingFIBKeys(snapshot.routes)
         neighbours = KeyedList(snapshot.neighbours, key: NeighbourKey.init)
         fdb = KeyedList(snapshot.fdb, key: FDBKey.init)
         rules = KeyedList(snapshot.rules, key: { $0 })
@@ -120,12 +126,29 @@ public struct SnapshotUpdater: Sendable {
             routes.remove(key)
             return
         }
-        if flags.contains(.replace) && routes.value(for: key) == nil {
-            // The kernel replaced a route with another identity (other type, device, gateway…) and sends
-            // no delete for it: which one is gone is unknown here. Re-dump (rare).
+        if flags.contains(.append) { siblingFIBKeys.insert(FIBKey(route)) }
+        if flags.contains(.replace) && (routes.value(for: key) == nil || siblingFIBKeys.contains(FIBKey(route))) {
+            // The kernel replaced the first route with the same FIB key, whatever its device or gateway,
+            // and sends no delete for it: when that is not the route stored under this key (another
+            // identity), or several routes share the FIB key (`ip route append` siblings on other
+            // devices), which one is gone is unknown here. Re-dump (rare).
             needsResync = true
         }
         routes.upsert(route)
+    }
+
+    /// The FIB keys shared by consecutive routes: the kernel dumps routes with the same FIB key next
+    /// to each other (IPv4 aliases of one prefix in (tos, priority) order, IPv6 routes of one tree node
+    /// in metric order), so one pass without hashing every route finds the siblings.
+    private static func siblingFIBKeys(_ routes: [Route]) -> Set<FIBKey> {
+        var siblings: Set<FIBKey> = []
+        var previous: FIBKey?
+        for route in routes {
+            let key = FIBKey(route)
+            if key == previous { siblings.insert(key) }
+            previous = key
+        }
+        return siblings
     }
 
     /// True when an IPv6 route event touches a multipath route: it has several hops, the route stored
@@ -134,14 +157,14 @@ public struct SnapshotUpdater: Sendable {
     private func ipv6MultipathIsAmbiguous(_ route: Route, key: RouteKey) -> Bool {
         if route.nextHops.count > 1 { return true }
         if let stored = routes.value(for: key) { return stored.nextHops.count > 1 }
-        return ipv6MultipathGroups.contains(MultipathGroup(route))
+        return ipv6MultipathGroups.contains(FIBKey(route))
     }
 
     /// The (table, destination, source, priority) of every stored IPv6 multipath route. Such routes only
     /// come from the snapshot (events would set `needsResync`), so this is built once and refreshed
     /// when a link removal drops hops.
-    private static func multipathGroups(_ routes: [Route]) -> Set<MultipathGroup> {
-        Set(routes.lazy.filter { $0.family == .ipv6 && $0.nextHops.count > 1 }.map(MultipathGroup.init))
+    private static func multipathGroups(_ routes: [Route]) -> Set<FIBKey> {
+        Set(routes.lazy.filter { $0.family == .ipv6 && $0.nextHops.count > 1 }.map(FIBKey.init))
     }
 
     private mutating func apply(_ change: NetconfChange) {
@@ -325,17 +348,21 @@ struct RouteKey: Hashable, Sendable {
     }
 }
 
-/// What IPv6 multipath routes share with their hops' single-path notifications.
-struct MultipathGroup: Hashable, Sendable {
+/// What the kernel's FIB keys a route by, without its next hops: (table, destination, source, tos,
+/// priority). Routes sharing it are `ip route append` siblings, or an IPv6 multipath route and its
+/// hops' single-path notifications; a replace takes the first of them, whichever device it uses.
+struct FIBKey: Hashable, Sendable {
     let table: RouteTable
     let destination: IPPrefix
     let source: IPPrefix?
+    let tos: UInt8
     let priority: UInt32
 
     init(_ route: Route) {
         table = route.table
         destination = route.destination
         source = route.source
+        tos = route.tos
         priority = route.priority
     }
 }

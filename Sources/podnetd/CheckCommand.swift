@@ -18,7 +18,8 @@ struct CheckCommand: ParsableCommand {
               0  no finding at or above --fail-on
               1  at least one finding at or above --fail-on
               2  could not check (bad config, unreadable snapshot, netlink
-                 failure); the reason on stderr
+                 failure, or a state that kept changing while it was read:
+                 "uncertain"); the reason on stderr
             """
     )
 

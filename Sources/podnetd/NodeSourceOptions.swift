@@ -28,6 +28,11 @@ struct NodeSourceOptions: ParsableArguments {
         guard let snapshot else {
             do {
                 return try NetlinkSnapshotReader().snapshot()
+            } catch where error.isInconsistentState {
+                // Not a finding and not healthy: exit 2 ("could not check"), as node-problem-detector
+                // reads it, rather than findings drawn from a torn view.
+                StandardStreams.error("uncertain, no findings reported: \(error)")
+                throw ExitCode(2)
             } catch {
                 StandardStreams.error("cannot read the network state: \(error)")
                 throw ExitCode(2)

@@ -133,8 +133,15 @@ struct ExpectationsResolverTests {
         #expect(report.findings(.maxPodsExceedsIPCapacity).count == 1)
     }
 
-    @Test("the system vCPU count is positive")
-    func systemVCPUs() {
-        #expect((ExpectationsResolver.systemVCPUs() ?? 0) >= 1)
+    @Test("the system vCPU count is the kernel's processor count in /proc/cpuinfo")
+    func systemVCPUs() throws {
+        // An independent source: the kernel's own listing (one "processor : N" stanza per online CPU;
+        // this machine has no offline ones, where the configured count would be larger).
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let processors = cpuinfo.split(separator: "\n").count {
+            $0.split(separator: ":").first?.trimmingCharacters(in: .whitespaces) == "processor"
+        }
+        try #require(processors >= 1, "/proc/cpuinfo lists processors")
+        #expect(ExpectationsResolver.systemVCPUs() == processors)
     }
 }

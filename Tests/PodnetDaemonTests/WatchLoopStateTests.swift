@@ -56,17 +56,23 @@ import Testing
                 == .none, "an empty wake-up changes nothing")
     }
 
-    @Test("an overrun or an indescribable change resyncs at once, with its reason")
+    @Test("an overrun resyncs once the stream is quiet; an indescribable change at once; each with its reason")
     func resyncReasons() {
         var state = fresh()
         _ = state.resyncSucceeded(now: start, wallNow: Date(), interval: interval)
         let at = start + .seconds(2)
         let overrun = state.eventsApplied(count: 5, needsResync: true, overrun: true, now: at, debounce: debounce)
-        #expect(
-            overrun
-                == .resync(reason: "overrun"))
-        #expect(state.isResyncDue(now: at))
-        let overrunResync = state.resyncSucceeded(now: at, wallNow: Date(), interval: interval)
+        #expect(overrun == .overrun(firstOfBurst: true))
+        #expect(state.isWaitingOutOverrun)
+        #expect(!state.isResyncDue(now: at), "not while the burst may still be going")
+        #expect(!state.isAnalysisDue(now: at + .seconds(1), stale: true), "a stale snapshot is never analysed")
+        let again = state.eventsApplied(count: 3, needsResync: true, overrun: true, now: at + .milliseconds(100), debounce: debounce)
+        #expect(again == .overrun(firstOfBurst: false), "one log line per burst")
+        state.eventsDiscarded(now: at + .milliseconds(200))
+        #expect(!state.isResyncDue(now: at + .milliseconds(449)), "discarded events restart the quiet period")
+        #expect(state.isResyncDue(now: at + .milliseconds(450)))
+        let overrunResync = state.resyncSucceeded(now: at + .milliseconds(450), wallNow: Date(), interval: interval)
+        #expect(!state.isWaitingOutOverrun)
         #expect(overrunResync.reason == "overrun")
         let replacedRoute = state.eventsApplied(count: 1, needsResync: true, overrun: false, now: at, debounce: debounce)
         #expect(

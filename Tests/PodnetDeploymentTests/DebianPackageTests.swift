@@ -36,7 +36,7 @@ struct DebianPackageTests {
         #expect(unit.contains("\nExecStart=/usr/bin/podnetd serve --config /etc/podnetd/podnetd.yaml\n"))
         #expect(FileManager.default.contentsEqual(atPath: root.path + "/usr/bin/podnetd", andPath: release.binary))
         let sysctl = try String(contentsOfFile: root.path + "/usr/lib/sysctl.d/60-podnetd.conf", encoding: .utf8)
-        #expect(sysctl.contains("\nnet.core.rmem_max = 4194304\n"))
+        #expect(sysctl.contains("\nnet.core.rmem_max = 8388608\n"))
     }
 
     @Test("installs into a fresh Debian 12 root; check and serve there report as the development build")

@@ -40,7 +40,8 @@ import Testing
         /// events were still arriving during the dump.
         func expectInSync(_ phase: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
             var difference = ""
-            for _ in 1...4 {
+            var compared = false
+            for _ in 1...6 {
                 try settle()
                 let fresh = try namespace.perform { try NetlinkSnapshotReader().snapshot() }
                 let late = try stream.next(timeout: .zero)
@@ -50,9 +51,12 @@ import Testing
                     continue
                 }
                 difference = snapshotDifference(maintained: updater.snapshot, fresh: fresh)
+                compared = true
                 if difference.isEmpty { break }
                 Thread.sleep(forTimeInterval: 0.3)
             }
+            // Events arriving during every dump would leave nothing compared: that is a failure, not a pass.
+            #expect(compared, "after \(phase): no dump without late events to compare with", sourceLocation: sourceLocation)
             #expect(difference.isEmpty, "after \(phase):\n\(difference)", sourceLocation: sourceLocation)
             #expect(!updater.needsResync, "no resync requested after \(phase)", sourceLocation: sourceLocation)
         }
