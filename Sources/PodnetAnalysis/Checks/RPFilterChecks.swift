@@ -48,7 +48,8 @@ extension Analysis {
             rulesByPod[from.address, default: []].append(rule)
         }
         var partial: [Rule] = []
-        for (_, rules) in rulesByPod.sorted(by: { $0.key < $1.key }) where !rules.contains(where: Self.coversEverySource) {
+        for (_, rules) in rulesByPod.sorted(by: { $0.key < $1.key })
+        where !rules.contains(where: Self.coversEverySource) {
             partial += rules.sorted { $0.priority < $1.priority }
         }
         return partial
@@ -74,10 +75,12 @@ extension Analysis {
         if let all { evidence.append("sysctl net.ipv4.conf.all.rp_filter = \(all)") }
         if let own { evidence.append("sysctl \(device) = \(own)") }
         let culprits = [all == 1 ? "net.ipv4.conf.all.rp_filter" : nil, own == 1 ? device : nil].compactMap { $0 }
-        var remediation = "sysctl -w \(device)=2 — the effective value is the larger of `all` and the interface's, "
+        var remediation =
+            "sysctl -w \(device)=2 — the effective value is the larger of `all` and the interface's, "
             + "so the interface's own 2 makes it loose whatever `all` says"
         if all == 1 {
-            remediation += "; `all` = 1 also makes every other interface at 0 or 1 strict: sysctl -w "
+            remediation +=
+                "; `all` = 1 also makes every other interface at 0 or 1 strict: sysctl -w "
                 + "net.ipv4.conf.all.rp_filter=0 unless a hardening baseline wants it"
         }
         remediation += ". Persist it (/etc/sysctl.d/99-rp-filter.conf: \(device) = 2"
@@ -93,10 +96,12 @@ extension Analysis {
             let selectors = Array(Set(partialRules.compactMap { $0.to?.description })).sorted()
             let outside = selectors.isEmpty ? "other sources" : "sources outside " + selectors.joined(separator: ", ")
             let pods = Array(Set(partialRules.compactMap { $0.from?.address })).sorted().map(\.description)
-            summary = "strict reverse-path filtering on \(link.name) drops traffic from \(outside) to "
+            summary =
+                "strict reverse-path filtering on \(link.name) drops traffic from \(outside) to "
                 + "\(Self.plural(pods.count, "pod")) on it (effective rp_filter 1: "
                 + culprits.map { "\($0) = 1" }.joined(separator: ", ") + ")"
-            detail = "\(link.name) is a secondary ENI. Traffic to its pods (\(Self.capped(pods, limit: 4).joined(separator: ", "))) "
+            detail =
+                "\(link.name) is a secondary ENI. Traffic to its pods (\(Self.capped(pods, limit: 4).joined(separator: ", "))) "
                 + "arrives on \(link.name), and the kernel's reverse-path check looks up the way back from the pod "
                 + "to the sender through the policy rules. These pods' `from POD` rules only cover some "
                 + "destinations (the VPC CNI's older, CIDR-bound rules), so for \(outside) — peered VPCs, "
@@ -105,19 +110,23 @@ extension Analysis {
                 + "`from POD lookup N` rule for every source, as current VPC CNI versions write, strict filtering "
                 + "on a secondary ENI is harmless.) " + strictness
             evidence += Self.capped(partialRules.map(syntax.rule), limit: 4)
-            remediation += "). Current VPC CNI versions write `from POD lookup N` for every source: check aws-node's "
+            remediation +=
+                "). Current VPC CNI versions write `from POD lookup N` for every source: check aws-node's "
                 + "version (kubectl -n kube-system get daemonset aws-node -o "
                 + "jsonpath='{.spec.template.spec.containers[0].image}') and what sets 1 (grep -r rp_filter "
                 + "/etc/sysctl.conf /etc/sysctl.d /usr/lib/sysctl.d)."
         } else {
-            summary = "strict reverse-path filtering on \(link.name) (effective rp_filter 1: "
+            summary =
+                "strict reverse-path filtering on \(link.name) (effective rp_filter 1: "
                 + culprits.map { "\($0) = 1" }.joined(separator: ", ") + ")"
-            detail = "\(link.name) is the primary ENI. NodePort and load-balancer traffic for pods on secondary ENIs, "
+            detail =
+                "\(link.name) is the primary ENI. NodePort and load-balancer traffic for pods on secondary ENIs, "
                 + "and the replies to pods' connections that the VPC CNI SNATs to the node's IP, arrive on "
                 + "\(link.name), while the way back from such a pod (its `from POD lookup N` rule) leaves through "
                 + "the pod's own ENI. Strict reverse-path filtering (1) drops these packets silently: those pods "
                 + "lose NodePort and load-balancer connections and their connections to the outside. " + strictness
-            remediation += "). The VPC CNI's init container (aws-vpc-cni-init) sets the primary ENI to 2: check "
+            remediation +=
+                "). The VPC CNI's init container (aws-vpc-cni-init) sets the primary ENI to 2: check "
                 + "that it ran on this node (kubectl -n kube-system get pods -l k8s-app=aws-node -o wide) and what "
                 + "sets 1 (grep -r rp_filter /etc/sysctl.conf /etc/sysctl.d /usr/lib/sysctl.d)."
         }
