@@ -147,7 +147,9 @@ public struct ExpectationsResolver: Sendable {
         case .set(let value, let origin):
             let overridden = fromFile.value.map { ", overriding maxPods \($0) of " + fromFile.source } ?? ""
             return MaxPods(
-                value: value, source: "kubelet flag \(KubeletCommandLine.flag)=\(value) (\(origin))\(overridden)",
+                value: value,
+                source: Expectations.kubeletFlagSourcePrefix
+                    + "\(KubeletCommandLine.flag)=\(value) (\(origin))\(overridden)",
                 path: fromFile.path)
         case .unconfirmed(let reason):
             var maxPods = fromFile

@@ -25,6 +25,24 @@ struct CapacityFindingTests {
         expectNoFinding(F.analyze(try F.vpcCNI(), F.vpcCNIExpectations), .maxPodsExceedsIPCapacity)
     }
 
+    @Test("max-pods-exceeds-ip-capacity: maxPods from kubelet's --max-pods flag is fixed in the flag, not the config file")
+    func exceedsIPCapacityFromFlag() throws {
+        var expectations = F.vpcCNIExpectations
+        expectations.maxPods = 40
+        expectations.kubeletConfigPath = "/etc/kubernetes/kubelet/config.json"
+        expectations.maxPodsSource =
+            "kubelet flag --max-pods=40 ($NODEADM_KUBELET_ARGS from /etc/eks/kubelet/environment), overriding "
+            + "maxPods 17 of kubelet config /etc/kubernetes/kubelet/config.json"
+        let report = F.analyze(try F.vpcCNI(), expectations)
+        let finding = try #require(report.findings(.maxPodsExceedsIPCapacity).first)
+        #expect(
+            finding.remediation.hasPrefix(
+                "Set maxPods to 17 (min(17, cap 110)) in kubelet's --max-pods flag where maxPods' source says it is set "
+                    + "(it overrides /etc/kubernetes/kubelet/config.json;"), "\(finding.remediation)")
+        #expect(!finding.remediation.contains("in /etc/kubernetes/kubelet/config.json and restart"))
+        #expect(finding.evidence.first?.contains("$NODEADM_KUBELET_ARGS from /etc/eks/kubelet/environment") == true)
+    }
+
     @Test("max-pods-exceeds-ip-capacity counts prefix delegation")
     func prefixDelegation() throws {
         var expectations = F.vpcCNIExpectations

@@ -125,21 +125,41 @@ struct HostCheckTests {
             F.analyze(snapshot, F.vpcCNIExpectations), .rpFilterStrict, severity: .warning, objects: ["eth0"])
     }
 
-    @Test("rp-filter-strict: a strict secondary ENI is named even when the primary one is loose")
-    func rpFilterSecondaryENI() throws {
+    /// The fixture with its pods' `from POD lookup 2` rules bound to the VPC CIDR, as older VPC CNI
+    /// versions wrote them (`from POD to 192.168.0.0/16 lookup 2`).
+    static func cidrBoundPodRules(_ snapshot: NodeSnapshot) -> NodeSnapshot {
+        var snapshot = snapshot
+        for position in snapshot.rules.indices where snapshot.rules[position].priority == 1536 {
+            snapshot.rules[position].to = F.prefix("192.168.0.0/16")
+        }
+        return snapshot
+    }
+
+    @Test("rp-filter-strict: a strict secondary ENI whose pods' rules cover every sender is quiet (the way back is that ENI)")
+    func rpFilterSecondaryENIWithCompleteRules() throws {
         var snapshot = try F.vpcCNI()
+        snapshot.host.ipv4RPFilterAll = 1
+        snapshot.modifyLink("eth1") { $0.ipv4?.rpFilter = 1 }
+        expectNoFinding(F.analyze(snapshot, F.vpcCNIExpectations), .rpFilterStrict)
+    }
+
+    @Test("rp-filter-strict: a strict secondary ENI whose pods' rules are bound to a CIDR is named, with the rules")
+    func rpFilterSecondaryENI() throws {
+        var snapshot = Self.cidrBoundPodRules(try F.vpcCNI())
         snapshot.host.ipv4RPFilterAll = 0
         snapshot.modifyLink("eth1") { $0.ipv4?.rpFilter = 1 }
         let report = F.analyze(snapshot, F.vpcCNIExpectations)
         expectFindings(report, .rpFilterStrict, severity: .warning, objects: ["eth1"])
         let finding = try #require(report.findings(.rpFilterStrict).first)
         #expect(finding.remediation.hasPrefix("sysctl -w net.ipv4.conf.eth1.rp_filter=2"))
+        #expect(finding.summary.contains("from sources outside 192.168.0.0/16 to 2 pods"), "\(finding.summary)")
         #expect(finding.summary.contains("net.ipv4.conf.eth1.rp_filter = 1"))
+        #expect(finding.evidence.contains("1536: from 192.168.77.201 to 192.168.0.0/16 lookup 2"), "\(finding.evidence)")
     }
 
     @Test("rp-filter-strict: with all and the device strict, the first command fixes the device (all=0 would not)")
     func rpFilterBothStrict() throws {
-        var snapshot = try F.vpcCNI()
+        var snapshot = Self.cidrBoundPodRules(try F.vpcCNI())
         snapshot.host.ipv4RPFilterAll = 1
         snapshot.modifyLink("eth1") { $0.ipv4?.rpFilter = 1 }
         let report = F.analyze(snapshot, F.vpcCNIExpectations)

@@ -216,6 +216,22 @@ struct NodeFaultCheckTests {
             objects: ["net.ipv6.neigh.default.gc_thresh3"])
     }
 
+    @Test("neighbour-table-pressure: before kernel 5.0 permanent entries count too, so the kernel's total is compared")
+    func neighbourPressureOldKernel() throws {
+        // 60 non-permanent entries here, 950 in the kernel's table (Calico's permanent VTEP neighbours).
+        var snapshot = try Self.calicoWithNeighbours(60)
+        snapshot.host.ipv4NeighbourTable = NeighbourTableUsage(entries: 950, gcThresh1: 128, gcThresh2: 512, gcThresh3: 1024)
+        var expectations = F.calicoExpectations
+        expectations.kernelRelease = "5.4.0-1103-aws"
+        expectNoFinding(F.analyze(snapshot, expectations), .neighbourTablePressure)
+        expectations.kernelRelease = "4.14.336-257.566.amzn2.x86_64"
+        let report = F.analyze(snapshot, expectations)
+        expectFindings(report, .neighbourTablePressure, severity: .warning, objects: ["net.ipv4.neigh.default.gc_thresh3"])
+        let finding = try #require(report.findings(.neighbourTablePressure).first)
+        #expect(finding.summary.contains("950 of 1024"), "\(finding.summary)")
+        #expect(finding.detail.contains("permanent ones included"), "\(finding.detail)")
+    }
+
     @Test("conntrack-table-pressure: warning from 90 %, critical when full, quiet without conntrack")
     func conntrackPressure() throws {
         var snapshot = try F.vpcCNI()

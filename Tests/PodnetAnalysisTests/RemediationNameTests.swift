@@ -36,7 +36,7 @@ struct RemediationNameTests {
         let finding = try finding(.vxlanDeviceDown, snapshot, F.calicoExpectations)
         #expect(finding.detail.contains("deletes every route through it"))
         #expect(finding.detail.contains("every neighbour entry on it, the permanent ones Felix programmed included"))
-        #expect(finding.detail.contains("keeps the device's address and its permanent FDB entries"))
+        #expect(finding.detail.contains("keeps its permanent FDB entries and its IPv4 address"))
         #expect(!finding.detail.contains("marked linkdown"), "that is the no-carrier case")
     }
 

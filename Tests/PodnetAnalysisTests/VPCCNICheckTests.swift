@@ -28,6 +28,21 @@ struct VPCCNICheckTests {
         #expect(report.cni.reason.contains("fwmark 0x80/0x80"))
     }
 
+    @Test("the host rule as ipamd writes it (`1024: from all fwmark 0x80/0x80 lookup main`, not inverted) is recognised")
+    func detectedByRealHostRule() throws {
+        var snapshot = try F.vpcCNI()
+        snapshot.links.removeAll { $0.name.hasPrefix("eni") }
+        snapshot.routes.removeAll {
+            $0.destination.isHost && $0.table == .main && $0.scope == .link && $0.family == .ipv4
+                && $0.protocol_ == .boot
+        }
+        for position in snapshot.rules.indices where snapshot.rules[position].fwmark == 0x80 {
+            snapshot.rules[position].invert = false
+        }
+        let report = F.analyze(snapshot, F.vpcCNIExpectations)
+        #expect(report.cni.detected == .awsVPCCNI, "\(report.cni.reason)")
+    }
+
     @Test("eni-rule-missing: a pod without its `to POD lookup main` rule")
     func ruleMissing() throws {
         var snapshot = try F.vpcCNI()

@@ -59,36 +59,75 @@ struct NodeFaultScenarioTests {
 
     // MARK: rp-filter-strict per ENI
 
-    @Test("rp-filter-strict: a strict secondary ENI (eth1) with a loose primary is named; both loose is healthy")
-    func strictSecondaryENI() throws {
-        let healthy = try checkVPC(config: Self.vpcConfig(maxPods: 17))
-        #expect(healthy.problems == [], "\(healthy.problems)\n\(healthy.stderr)")
-        #expect(healthy.exitCode == 0)
-        let run = try checkVPC(config: Self.vpcConfig(maxPods: 17)) {
-            try $0.namespace.sysctl("net/ipv4/conf/eth1/rp_filter", "1")
-        }
-        #expect(run.has("rp-filter-strict", object: "eth1", severity: "warning"), "\(run.findings)")
-        #expect(!run.has("rp-filter-strict", object: "eth0"), "eth0 is loose (2): \(run.findings)")
-        #expect(run.exitCode == 1)
+    /// A sender outside the VPC (TEST-NET-3), for the kernel's own reverse-path verdict.
+    static let outsideSender = "203.0.113.9"
+
+    /// Whether the kernel accepts a packet from `sender` to `pod` arriving on `device`: `ip route get
+    /// … iif` runs the input route lookup with its reverse-path check, and fails where rp_filter drops.
+    static func kernelAccepts(_ namespace: NetworkNamespace, to pod: String, from sender: String, on device: String)
+        throws -> Bool
+    {
+        try namespace.run(["ip", "route", "get", pod, "from", sender, "iif", device]).succeeded
     }
 
-    @Test("rp-filter-strict: all and eth1 strict; the remediation's first command, run in the namespace, fixes it")
+    /// Replaces the secondary-ENI pod's `from POD lookup 2` rule with the CIDR-bound one older VPC
+    /// CNI versions wrote (`from POD to 10.0.0.0/16 lookup 2`).
+    static func bindPodRuleToVPC(_ node: VPCCNINode) throws {
+        let pod = VPCCNINode.secondaryPodIP
+        try node.namespace.ip("rule", "del", "from", pod, "lookup", "2", "priority", "1536")
+        try node.namespace.ip("rule", "add", "from", pod, "to", "10.0.0.0/16", "lookup", "2", "priority", "1536")
+    }
+
+    @Test(
+        "rp-filter-strict: all and eth1 strict with the pod's `from POD lookup 2` rule is healthy, and the kernel delivers to eth1's pod from outside the VPC; a strict primary ENI is named"
+    )
+    func strictSecondaryENIHarmless() throws {
+        try requireRootAndIPRoute2()
+        try withNetworkNamespace(purpose: "fault-rpf") { namespace in
+            let node = try VPCCNINode(in: namespace)
+            defer { node.tearDown() }
+            // As on EKS AL2 nodes: all and default 1, the primary set to 2 by the VPC CNI, eth1 left at 1.
+            try namespace.sysctl("net.ipv4.conf.all.rp_filter", "1")
+            try namespace.sysctl("net/ipv4/conf/eth1/rp_filter", "1")
+            #expect(try Self.kernelAccepts(namespace, to: VPCCNINode.secondaryPodIP, from: Self.outsideSender, on: "eth1"))
+            let config = Self.vpcConfig(maxPods: 17)
+            let healthy = try CheckRun.run(config: config, in: namespace)
+            #expect(healthy.problems == [], "\(healthy.problems)\n\(healthy.stderr)")
+            #expect(healthy.exitCode == 0)
+
+            // The primary: NodePort traffic for eth1's pod arrives on eth0, its way back is eth1.
+            try namespace.sysctl("net/ipv4/conf/eth0/rp_filter", "1")
+            #expect(!(try Self.kernelAccepts(namespace, to: VPCCNINode.secondaryPodIP, from: Self.outsideSender, on: "eth0")))
+            let primary = try CheckRun.run(config: config, in: namespace)
+            #expect(primary.has("rp-filter-strict", object: "eth0", severity: "warning"), "\(primary.findings)")
+            #expect(!primary.has("rp-filter-strict", object: "eth1"), "\(primary.findings)")
+            #expect(primary.exitCode == 1)
+        }
+    }
+
+    @Test(
+        "rp-filter-strict: all and eth1 strict with a CIDR-bound pod rule drops outside senders (kernel) and is named; the remediation's first command, run in the namespace, fixes it"
+    )
     func firstCommandFixesEffectiveValue() throws {
         try requireRootAndIPRoute2()
         try withNetworkNamespace(purpose: "fault-rpf") { namespace in
             let node = try VPCCNINode(in: namespace)
             defer { node.tearDown() }
+            try Self.bindPodRuleToVPC(node)
             try namespace.sysctl("net.ipv4.conf.all.rp_filter", "1")
             try namespace.sysctl("net/ipv4/conf/eth1/rp_filter", "1")
+            #expect(!(try Self.kernelAccepts(namespace, to: VPCCNINode.secondaryPodIP, from: Self.outsideSender, on: "eth1")))
             let config = Self.vpcConfig(maxPods: 17)
             let broken = try CheckRun.run(config: config, in: namespace)
             #expect(broken.has("rp-filter-strict", object: "eth1", severity: "warning"), "\(broken.findings)")
+            #expect(!broken.has("rp-filter-strict", object: "eth0"), "eth0 is loose (2): \(broken.findings)")
             #expect(broken.exitCode == 1)
             let remediation = try Self.remediation(of: "rp-filter-strict", in: broken)
             let first = try #require(remediation.components(separatedBy: " — ").first)
             let words = first.split(separator: " ").map(String.init)
             try #require(words.count == 3 && words[0] == "sysctl" && words[1] == "-w", "first command: \(first)")
             try namespace.exec(words)
+            #expect(try Self.kernelAccepts(namespace, to: VPCCNINode.secondaryPodIP, from: Self.outsideSender, on: "eth1"))
             let fixed = try CheckRun.run(config: config, in: namespace)
             #expect(!fixed.has("rp-filter-strict"), "after `\(first)`: \(fixed.findings)")
             #expect(fixed.exitCode == 0, "\(fixed.findings)")
@@ -110,6 +149,36 @@ struct NodeFaultScenarioTests {
             })
         #expect(run.has("vxlan-wrong-interface", object: "vxlan.calico", severity: "critical"), "\(run.findings)")
         #expect(run.exitCode == 1)
+    }
+
+    @Test(
+        "vxlan-wrong-interface: vxlan.calico on eth1 with per-NIC policy routing (from 172.31.0.10 lookup 100 via eth1) is healthy; without the rule it is named"
+    )
+    func vxlanOnSecondNICWithPolicyRouting() throws {
+        let scenario = CalicoNodeScenario.with {
+            $0.secondNIC = "172.31.0.10/24"
+            $0.vxlanUnderlay = "eth1"
+            $0.vxlanLocal = "172.31.0.10"
+        }
+        try requireRootAndIPRoute2()
+        try withNetworkNamespace(purpose: "fault-pbr") { namespace in
+            let node = try scenario.build(in: namespace)
+            defer { node.tearDown() }
+            // As amazon-ec2-net-utils sets up a secondary NIC: its own table, chosen by its address.
+            try namespace.ip("route", "add", "default", "via", "172.31.0.1", "dev", "eth1", "table", "100")
+            try namespace.ip("rule", "add", "from", "172.31.0.10", "lookup", "100", "priority", "10001")
+            // The kernel sends the outer packets (from the device's local address) through eth1.
+            let kernel = try namespace.ip("route", "get", "10.0.0.20", "from", "172.31.0.10")
+            #expect(kernel.contains("dev eth1"), "\(kernel)")
+            let healthy = try CheckRun.run(config: Self.calicoConfig, in: namespace)
+            #expect(healthy.problems == [], "\(healthy.problems)\n\(healthy.stderr)")
+            #expect(healthy.exitCode == 0)
+
+            try namespace.ip("rule", "del", "priority", "10001")
+            let run = try CheckRun.run(config: Self.calicoConfig, in: namespace)
+            #expect(run.has("vxlan-wrong-interface", object: "vxlan.calico", severity: "critical"), "\(run.findings)")
+            #expect(run.exitCode == 1)
+        }
     }
 
     // MARK: vxlan-mode-mismatch, crosssubnet-source-dest-check

@@ -75,7 +75,7 @@ final class Analysis {
             return (.awsVPCCNI, "\(eniVeths.count) eni… veth\(eniVeths.count == 1 ? "" : "s")")
         }
         if index.hasVPCCNIHostRule {
-            return (.awsVPCCNI, "the VPC CNI's host rule (not from all fwmark 0x80/0x80 lookup main)")
+            return (.awsVPCCNI, "the VPC CNI's host rule (from all fwmark 0x80/0x80 lookup main)")
         }
         if !expectations.hostGW.expectedRoutes.isEmpty {
             return (.hostGW, "host-gw expected routes configured")

@@ -94,7 +94,7 @@ struct NodeIndex {
     let toMainRules: [IPAddress: Rule]
     /// `from PREFIX lookup N` rules into tables other than main, local and default.
     let fromTableRules: [Rule]
-    /// Whether the VPC CNI's host rule (`not from all fwmark 0x80/0x80 lookup main`) is present.
+    /// Whether the VPC CNI's host rule (`from all fwmark 0x80/0x80 lookup main`) is present.
     let hasVPCCNIHostRule: Bool
 
     init(snapshot: NodeSnapshot, vxlanDeviceNames: [String], watched: Set<IPPrefix>, blockSize: Int, blockSizeV6: Int) {
@@ -268,7 +268,8 @@ struct NodeIndex {
             if let from = rule.from, !from.isDefault, !rule.invert, !builtinTables.contains(rule.table) {
                 fromTableRules.append(rule)
             }
-            if rule.table == .main, rule.invert, rule.fwmark == 0x80, rule.fwmask == 0x80 {
+            // ipamd writes `1024: from all fwmark 0x80/0x80 lookup main` (pkg/networkutils, mainENIRule: no invert).
+            if rule.table == .main, rule.fwmark == 0x80, rule.fwmask == 0x80 {
                 hasVPCCNIHostRule = true
             }
         }

@@ -55,8 +55,13 @@ extension Analysis {
                                 + "read the kernel log."
                             : "When a device is set down the kernel deletes every route through it — here the "
                                 + "remote blocks' `BLOCK via TUNNEL_IP dev \(name) onlink` routes — and every "
-                                + "neighbour entry on it, the permanent ones Felix programmed included; it keeps the "
-                                + "device's address and its permanent FDB entries. So this node has no route to "
+                                + "neighbour entry on it, the permanent ones Felix programmed included; it keeps its "
+                                + "permanent FDB entries"
+                                + (family == .ipv6
+                                    ? ", but deletes its IPv6 addresses too, the tunnel address Felix assigned "
+                                        + "included (net.ipv6.conf.\(name).keep_addr_on_down is 0 by default)"
+                                    : " and its IPv4 address")
+                                + ". So this node has no route to "
                                 + "other nodes' pods at all: cross-node pod traffic from this node is broken, and "
                                 + "setting the device up again restores nothing by itself. Felix sets the device up "
                                 + "when it creates it; something set it down since."),

@@ -125,7 +125,13 @@ extension Analysis {
             checkPodCapacity(report: report)
             return
         }
-        let kubeletFile = e.kubeletConfigPath ?? "kubelet's config file"
+        // A --max-pods flag overrides the config file: the fix goes where the flag is, not into the file.
+        let kubeletFile =
+            e.maxPodsSource.hasPrefix(Expectations.kubeletFlagSourcePrefix)
+            ? "kubelet's --max-pods flag where maxPods' source says it is set (it overrides "
+                + "\(e.kubeletConfigPath ?? "kubelet's config file"); EKS AL2023: NodeConfig spec.kubelet.flags, AL2: "
+                + "bootstrap.sh --kubelet-extra-args)"
+            : e.kubeletConfigPath ?? "kubelet's config file"
         let maxPodsEvidence = "maxPods \(maxPods) (\(e.maxPodsSource))"
 
         if let eniResult, let limits, maxPods > eniResult.maxAllowed {

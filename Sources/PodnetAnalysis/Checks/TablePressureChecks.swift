@@ -11,20 +11,34 @@ extension Analysis {
     /// every namespace included, which the limit exempts. So this counts what is certain: this
     /// namespace's non-permanent, not externally learned entries (a lower bound: pods' own entries
     /// add to it). The kernel's total is shown as evidence.
+    ///
+    /// Kernels before 5.0 (commit 58956317c8de, "neighbor: Improve garbage collection") compare every
+    /// entry with the thresholds, permanent ones included (Calico's VTEP neighbours, one per remote
+    /// node): there the kernel's own total is what counts.
     func checkNeighbourTablePressure() {
+        let countsEveryEntry =
+            expectations.kernelRelease.flatMap(KernelVersion.init(release:)).map {
+                $0 < KernelVersion.neighbourGCExemptsPermanent
+            } ?? false
         for family in [AddressFamily.ipv4, .ipv6] {
             guard let table = snapshot.host.neighbourTable(family), table.gcThresh3 > 0 else { continue }
-            let counted = snapshot.neighbours.reduce(0) { count, neighbour in
-                let isExempt = neighbour.state.contains(.permanent) || neighbour.flags.contains(.externLearn)
-                return count + (neighbour.family == family && !isExempt ? 1 : 0)
-            }
+            let counted =
+                countsEveryEntry
+                ? table.entries
+                : snapshot.neighbours.reduce(0) { count, neighbour in
+                    let isExempt = neighbour.state.contains(.permanent) || neighbour.flags.contains(.externLearn)
+                    return count + (neighbour.family == family && !isExempt ? 1 : 0)
+                }
             let ratio = Double(counted) / Double(table.gcThresh3)
             guard ratio >= Self.tablePressureRatio else { continue }
-            reportNeighbourPressure(family: family, table: table, counted: counted, full: ratio >= 1)
+            reportNeighbourPressure(
+                family: family, table: table, counted: counted, full: ratio >= 1, countsEveryEntry: countsEveryEntry)
         }
     }
 
-    private func reportNeighbourPressure(family: AddressFamily, table: NeighbourTableUsage, counted: Int, full: Bool) {
+    private func reportNeighbourPressure(
+        family: AddressFamily, table: NeighbourTableUsage, counted: Int, full: Bool, countsEveryEntry: Bool
+    ) {
         let prefix = family == .ipv6 ? "net.ipv6.neigh.default" : "net.ipv4.neigh.default"
         let name = family == .ipv6 ? "ndisc_cache" : "arp_cache"
         let percent = Int((Double(counted) / Double(table.gcThresh3) * 100).rounded())
@@ -37,14 +51,23 @@ extension Analysis {
                 summary: "\(family == .ipv6 ? "IPv6" : "IPv4") neighbour table at \(percent) % of gc_thresh3 "
                     + "(\(counted) of \(table.gcThresh3) entries)" + (full ? ": new entries are refused" : ""),
                 detail: "The kernel keeps one \(family == .ipv6 ? "NDP" : "ARP") table for all network namespaces "
-                    + "(this node's and its pods'). Once its non-permanent entries reach gc_thresh3 it refuses new "
+                    + "(this node's and its pods'). Once "
+                    + (countsEveryEntry
+                        ? "its entries — on this kernel (before 5.0) permanent ones included, such as Calico's "
+                            + "neighbour per remote node — reach"
+                        : "its non-permanent entries reach")
+                    + " gc_thresh3 it refuses new "
                     + "ones and logs \"neighbour table overflow\": the node, and pods on it, can no longer reach "
                     + "addresses they have not talked to recently — on large clusters other nodes, pods and the "
                     + "gateway drop out intermittently. Above gc_thresh2 (\(table.gcThresh2)) the kernel already "
-                    + "evicts entries aggressively. Counted: the \(counted) non-permanent entries of this node's "
-                    + "namespace; pods' entries come on top.",
+                    + "evicts entries aggressively. Counted: "
+                    + (countsEveryEntry
+                        ? "the kernel's total of \(counted) entries (every namespace, permanent ones included)."
+                        : "the \(counted) non-permanent entries of this node's namespace; pods' entries come on top."),
                 evidence: [
-                    "ip neigh show (non-permanent, \(family == .ipv6 ? "IPv6" : "IPv4")): \(counted) entries",
+                    countsEveryEntry
+                        ? "kernel \(expectations.kernelRelease ?? "?"): before 5.0 permanent entries count against gc_thresh3"
+                        : "ip neigh show (non-permanent, \(family == .ipv6 ? "IPv6" : "IPv4")): \(counted) entries",
                     "ip -s ntable show name \(name): entries \(table.entries) (all namespaces, permanent included), "
                         + "thresh1 \(table.gcThresh1), thresh2 \(table.gcThresh2), thresh3 \(table.gcThresh3)",
                 ],

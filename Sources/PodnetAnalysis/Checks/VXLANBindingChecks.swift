@@ -22,8 +22,31 @@ extension Analysis {
             if isBoundCorrectly(vxlan, to: device, route: route) { continue }
             mismatches.append((node, route, device))
         }
+        if !mismatches.isEmpty { mismatches = confirmedByPolicyRouting(mismatches, vxlan: vxlan) }
         guard let first = mismatches.first else { return }
         reportWrongBinding(link: link, vxlan: vxlan, mismatches: mismatches, expected: first.device)
+    }
+
+    /// The mismatches the kernel's whole lookup confirms. Packets the VXLAN device sends leave from its
+    /// `local` address, and policy routing (per-NIC tables behind `from ADDRESS lookup N` rules, as
+    /// amazon-ec2-net-utils and netplan set up for secondary NICs) may route them through another
+    /// table than main: a node IP the main table reaches through eth0 can correctly be reached through
+    /// the device's own NIC. Indexing every route for the rules is paid only when the main table disagrees.
+    private func confirmedByPolicyRouting(
+        _ mismatches: [(node: IPAddress, route: Route, device: Link)], vxlan: VXLANInfo
+    ) -> [(node: IPAddress, route: Route, device: Link)] {
+        let fib = FIBLookup(index: RoutingIndex(snapshot: snapshot))
+        return mismatches.filter { mismatch in
+            let flow = Flow(
+                destination: mismatch.node, source: vxlan.local, inputIndex: fib.index.loopbackIndex, outputIndex: nil,
+                mark: 0)
+            guard case .route(let position, _, _) = fib.resolve(flow, trace: false).outcome else { return true }
+            let route = fib.index.route(position)
+            guard route.type == .unicast,
+                let device = route.nextHops.first?.interfaceIndex.flatMap({ index.linksByIndex[$0] })
+            else { return true }
+            return !isBoundCorrectly(vxlan, to: device, route: route)
+        }
     }
 
     /// Whether `vxlan` sends over `device` with one of its addresses (when it names either).

@@ -66,6 +66,10 @@ public struct Expectations: Sendable, Hashable {
         self.kernelRelease = kernelRelease
     }
 
+    /// How `maxPodsSource` starts when kubelet's `--max-pods` flag set maxPods (`kubelet flag
+    /// --max-pods=N (where)`): the flag, not the config file, is what to change.
+    public static let kubeletFlagSourcePrefix = "kubelet flag "
+
     /// The block size of a family.
     public func blockSize(for family: AddressFamily) -> Int {
         family == .ipv6 ? blockSizeV6 : blockSize

@@ -139,8 +139,8 @@ extension CheckID {
         CheckDescriptor(
             id: .rpFilterStrict, area: "host", defaultSeverity: .warning,
             description:
-                "strict reverse-path filtering (effective max(all, interface)) on an ENI that carries pod traffic "
-                + "with the AWS VPC CNI"),
+                "strict reverse-path filtering (effective max(all, interface)) with the AWS VPC CNI: on the primary "
+                + "ENI, or on a secondary ENI whose pods' rules send some senders' way back elsewhere"),
         CheckDescriptor(
             id: .cniNotDetected, area: "host", defaultSeverity: .info,
             description: "no pod network was recognised; only the host checks ran"),

@@ -7,6 +7,11 @@ struct KernelVersion: Comparable, Sendable, CustomStringConvertible {
     /// setups; Felix switches the offload off on them (calico#3145).
     static let vxlanChecksumFixed = KernelVersion(major: 5, minor: 7)
 
+    /// From this release on the neighbour tables' gc_thresh limits count only entries the kernel may
+    /// evict (not PERMANENT or externally learned ones): commit 58956317c8de, "neighbor: Improve garbage
+    /// collection", in 5.0.
+    static let neighbourGCExemptsPermanent = KernelVersion(major: 5, minor: 0)
+
     init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
