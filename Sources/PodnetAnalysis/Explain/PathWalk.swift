@@ -316,7 +316,12 @@ struct PathWalk {
         }
         if recordTunnel { tunnel?.remote = remote.description }
         let viaFlood = entries.isEmpty ? " (no entry for the MAC: the all-zeros entry's remotes get it)" : ""
-        add("fdb", .ok, "\(mac) → remote node \(remote)\(viaFlood)", evidence: (entries.isEmpty ? flood : entries).map(syntax.fdb))
+        // An entry with several remotes is replicated: the kernel sends a copy to each.
+        let remotes = (entries.isEmpty ? flood : entries).compactMap(\.destination)
+        let remoteTarget = remotes.count == 1
+            ? "remote node \(remote)"
+            : "remote nodes \(remotes.map(\.description).joined(separator: ", ")) (a copy to each; the underlay below is the first's)"
+        add("fdb", .ok, "\(mac) → \(remoteTarget)\(viaFlood)", evidence: (entries.isEmpty ? flood : entries).map(syntax.fdb))
         underlay(link: link, remote: remote, record: recordTunnel)
     }
 
