@@ -7,7 +7,8 @@ import Testing
 /// several addresses of one scope on a device (the source is a tie the snapshot cannot break),
 /// IPv6 source selection across scopes, labels and deprecated addresses, the WireGuard pattern
 /// (`not fwmark … lookup T` with `lookup main suppress_prefixlength 0`), `goto`, `throw`, routes with
-/// `src`, multipath with a linkdown hop, IPv6 anycast, and routes through nexthop objects whose hops
+/// `src`, multipath with a linkdown hop, IPv6 anycast, arriving IPv6 packets to link-local and
+/// duplicated prefixes (looked up bound to their device), and routes through nexthop objects whose hops
 /// the dump leaves out (`nexthop_compat_mode=0`), which explain must call undetermined.
 @Suite("explain agrees with the kernel on hand-picked cases", .serialized)
 struct EdgeCaseAgreementTests {
@@ -73,6 +74,8 @@ struct EdgeCaseAgreementTests {
                 "-6 route add default dev eth2 table 51820",
                 "-6 rule add not fwmark 0xca6c table 51820 priority 32000",
                 "-6 rule add table main suppress_prefixlength 0 priority 31999",
+                "-6 route add fd44::/64 dev eth0",
+                "-6 route append fd44::/64 dev eth1",
                 "-6 nexthop add id 20 via fd02::1 dev eth1",
                 "-6 route add 2001:db8:700::/48 nhid 20",
             ]
@@ -112,6 +115,13 @@ struct EdgeCaseAgreementTests {
             }
             add("2001:db8:5::1")
             add("fd01::99", from: "fd02::10", iif: "eth1")
+            // Arriving IPv6 packets are looked up with their device as output interface: a link-local
+            // destination only through it, and of equal routes the one through it first.
+            for (iif, from) in [("eth1", "fd02::10"), ("eth0", "fd01::5"), ("eth2", "fd03::5")] {
+                add("fe80::5", from: from, iif: iif)
+                add("fd44::7", from: from, iif: iif)
+            }
+            add("fd44::7")
 
             var agreement = try KernelAgreement(namespace: ns)
             try agreement.compareFirstHops(queries)
