@@ -29,7 +29,7 @@ struct RouteDecider {
         var inputLink: Link?
         if let name = query.inputInterface {
             guard let link = index.linksByName[name] else {
-                throw ExplainInputError("iif: no interface named \"\(name)\" on this node")
+                throw ExplainInputError("iif: no interface named \(EchoedInput.quoted(name)) on this node")
             }
             inputLink = link
             inputIndex = link.index
