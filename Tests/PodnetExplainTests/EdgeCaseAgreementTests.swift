@@ -20,14 +20,7 @@ struct EdgeCaseAgreementTests {
             try ns.sysctl("net.ipv6.conf.all.accept_dad", "0")
             try ns.sysctl("net.ipv6.conf.default.accept_dad", "0")
             try ns.sysctl("net.ipv6.conf.all.forwarding", "1")
-            for number in 0..<4 {
-                let device = "eth\(number)"
-                try ns.ip("link", "add", device, "type", "veth", "peer", "name", device, "netns", underlay.name)
-                try underlay.ip("link", "set", device, "up")
-                try ns.ip("link", "set", device, "up")
-                try ns.ip("addr", "add", "10.\(number + 1).0.10/24", "dev", device)
-                try underlay.ip("addr", "add", "10.\(number + 1).0.1/24", "dev", device)
-            }
+            try RuleBed.addUplinks(4, from: ns, to: underlay)
             // wg0: two primary addresses; the kernel takes the one added first, the snapshot sorts them.
             try ns.ip("link", "add", "wg0", "type", "veth", "peer", "name", "wg0", "netns", underlay.name)
             try underlay.ip("link", "set", "wg0", "up")
