@@ -28,9 +28,10 @@ struct EdgeCaseAgreementTests {
             try ns.ip("addr", "add", "10.99.0.2/32", "dev", "wg0")
             try ns.ip("addr", "add", "10.5.0.10/24", "dev", "wg0")
             // IPv6: several global addresses on eth0 (one deprecated), a site-local one on eth2.
-            for (address, device) in [("fd01::10/64", "eth0"), ("2001:db8:1::10/64", "eth0"), ("fd01::20/64", "eth0"),
-                ("fd02::10/64", "eth1"), ("fd03::10/64", "eth2"), ("fec0::10/64", "eth2")]
-            {
+            for (address, device) in [
+                ("fd01::10/64", "eth0"), ("2001:db8:1::10/64", "eth0"), ("fd01::20/64", "eth0"),
+                ("fd02::10/64", "eth1"), ("fd03::10/64", "eth2"), ("fec0::10/64", "eth2"),
+            ] {
                 try ns.ip("-6", "addr", "add", address, "dev", device, "nodad")
             }
             try ns.ip("-6", "addr", "add", "fd01::30/64", "dev", "eth0", "nodad", "preferred_lft", "0")
@@ -87,23 +88,26 @@ struct EdgeCaseAgreementTests {
                         destination: IPAddress(destination)!, source: from.flatMap(IPAddress.init), inputInterface: iif,
                         mark: mark))
             }
-            for destination in ["8.8.8.8", "10.9.0.5", "10.5.0.77", "10.5.0.255", "10.99.0.2", "10.1.0.255", "10.3.0.10",
-                "10.3.0.5", "127.1.2.3"]
-            {
+            for destination in [
+                "8.8.8.8", "10.9.0.5", "10.5.0.77", "10.5.0.255", "10.99.0.2", "10.1.0.255", "10.3.0.10",
+                "10.3.0.5", "127.1.2.3",
+            ] {
                 add(destination)
                 add(destination, mark: mark)
             }
-            for destination in ["10.50.3.4", "10.50.1.4", "10.70.0.1", "10.81.0.1", "10.81.0.2", "10.82.0.1", "10.82.0.2",
-                "10.60.0.1", "10.83.0.1", "10.84.0.1", "10.85.0.1", "10.86.0.1"]
-            {
+            for destination in [
+                "10.50.3.4", "10.50.1.4", "10.70.0.1", "10.81.0.1", "10.81.0.2", "10.82.0.1", "10.82.0.2",
+                "10.60.0.1", "10.83.0.1", "10.84.0.1", "10.85.0.1", "10.86.0.1",
+            ] {
                 add(destination, mark: mark)
                 add(destination, from: "10.1.0.10", mark: mark)
                 add(destination, from: "10.2.0.1", iif: "eth1", mark: mark)
             }
-            for destination in ["2001:db8:5::1", "fd01::99", "fd09::1", "fd02::99", "2001:db8:1::99", "2001:db8:2::99",
+            for destination in [
+                "2001:db8:5::1", "fd01::99", "fd09::1", "fd02::99", "2001:db8:1::99", "2001:db8:2::99",
                 "fec0::99", "fe80::99", "2001:db8:100::1", "2001:db8:100::2", "2001:db8:200::1", "2001:db8:300::1",
-                "fd01::", "fd01::10", "fd01::30", "::1", "2001:db8:700::1"]
-            {
+                "fd01::", "fd01::10", "fd01::30", "::1", "2001:db8:700::1",
+            ] {
                 add(destination, mark: mark)
             }
             add("2001:db8:5::1")
@@ -123,7 +127,9 @@ struct EdgeCaseAgreementTests {
             #expect(agreement.mismatches.isEmpty, "\(agreement.summary("hand-picked cases"))")
             // Only the routes whose next hop is a nexthop object left out of the dump are undetermined.
             let undeterminedDestinations = Set(agreement.undetermined.map { $0.split(separator: " ")[2] })
-            #expect(undeterminedDestinations == ["10.83.0.1", "10.84.0.1", "10.86.0.1", "2001:db8:700::1"], "\(agreement.undetermined)")
+            #expect(
+                undeterminedDestinations == ["10.83.0.1", "10.84.0.1", "10.86.0.1", "2001:db8:700::1"],
+                "\(agreement.undetermined)")
 
             let wireGuard = try agreement.explainer.explain(ExplainQuery(destination: IPAddress("8.8.8.8")!))
             #expect(wireGuard.firstHop.hops.first?.source == nil)
@@ -133,7 +139,8 @@ struct EdgeCaseAgreementTests {
             let anycast = try agreement.explainer.explain(ExplainQuery(destination: IPAddress("fd01::")!, mark: mark))
             #expect(anycast.verdict == .complete)
             #expect(anycast.steps.last?.summary.contains("anycast address of eth0") == true, "\(anycast.steps)")
-            let nexthopObject = try agreement.explainer.explain(ExplainQuery(destination: IPAddress("10.86.0.1")!, mark: mark))
+            let nexthopObject = try agreement.explainer.explain(
+                ExplainQuery(destination: IPAddress("10.86.0.1")!, mark: mark))
             #expect(nexthopObject.verdict == .undetermined)
             #expect(nexthopObject.firstHop.hops.isEmpty)
         }

@@ -120,7 +120,8 @@ struct FIBLookup {
     /// and for a link-local or multicast destination only routes on it apply (`RT6_LOOKUP_F_IFACE`).
     func lookup(table: RouteTable, _ flow: Flow) -> TableResult {
         var result = TableResult.none
-        let arrivingV6 = flow.destination.family == .ipv6 && flow.inputIndex != index.loopbackIndex ? flow.inputIndex : nil
+        let arriving = flow.destination.family == .ipv6 && flow.inputIndex != index.loopbackIndex
+        let arrivingV6 = arriving ? flow.inputIndex : nil
         let onlyArrivingDevice = arrivingV6 != nil && Self.needsStrictInterface(flow.destination)
         func onArrivingDevice(_ route: Route) -> Bool {
             guard let arrivingV6 else { return false }

@@ -318,9 +318,11 @@ struct PathWalk {
         let viaFlood = entries.isEmpty ? " (no entry for the MAC: the all-zeros entry's remotes get it)" : ""
         // An entry with several remotes is replicated: the kernel sends a copy to each.
         let remotes = (entries.isEmpty ? flood : entries).compactMap(\.destination)
-        let remoteTarget = remotes.count == 1
+        let remoteTarget =
+            remotes.count == 1
             ? "remote node \(remote)"
-            : "remote nodes \(remotes.map(\.description).joined(separator: ", ")) (a copy to each; the underlay below is the first's)"
+            : "remote nodes \(remotes.map(\.description).joined(separator: ", ")) "
+                + "(a copy to each; the underlay below is the first's)"
         add("fdb", .ok, "\(mac) → \(remoteTarget)\(viaFlood)", evidence: (entries.isEmpty ? flood : entries).map(syntax.fdb))
         underlay(link: link, remote: remote, record: recordTunnel)
     }
@@ -361,7 +363,8 @@ struct PathWalk {
         }
         let hops = lookup.usableHops(route, flow)
         let hop = hops.first ?? NextHop()
-        let choice = vxlan?.local.map { SourceAddressSelection.Choice(candidates: [$0]) }
+        let choice =
+            vxlan?.local.map { SourceAddressSelection.Choice(candidates: [$0]) }
             ?? SourceAddressSelection(index: index).source(route: route, hop: hop, destination: remote)
         let source = choice.address
         let tiedSources = choice.candidates.count > 1 ? choice.candidates.map(\.description) : nil

@@ -26,7 +26,9 @@ struct SourceAddressSelection {
         if route.type == .local, route.family == .ipv4 { return Choice(candidates: [destination]) }
         switch destination.family {
         case .ipv6: return Choice(candidates: ipv6Candidates(device: hop.interfaceIndex, destination: destination))
-        default: return Choice(candidates: ipv4Candidates(device: hop.interfaceIndex, gateway: hop.gateway, scope: route.scope))
+        default:
+            let candidates = ipv4Candidates(device: hop.interfaceIndex, gateway: hop.gateway, scope: route.scope)
+            return Choice(candidates: candidates)
         }
     }
 
@@ -42,7 +44,8 @@ struct SourceAddressSelection {
                 if address.flags.contains(.secondary) || address.scope.rawValue > scope.rawValue { continue }
                 eligible.append(address.prefix.address)
                 if let gateway {
-                    let subnet = IPPrefix(address: address.peer ?? address.prefix.address, length: address.prefix.length)
+                    let local = address.peer ?? address.prefix.address
+                    let subnet = IPPrefix(address: local, length: address.prefix.length)
                     if subnet?.contains(gateway) == true { holdingGateway.append(address.prefix.address) }
                 }
             }
