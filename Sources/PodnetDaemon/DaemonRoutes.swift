@@ -1,5 +1,6 @@
 import PodnetAnalysis
 import PodnetHTTP
+import PodnetModel
 
 /// Maps requests to the daemon's endpoints. Reads only published, immutable state.
 public struct DaemonRoutes: Sendable {
@@ -54,7 +55,7 @@ public struct DaemonRoutes: Sendable {
             let accept = request.headers["Accept"]?.lowercased() ?? ""
             wantsText = accept.contains("text/plain") && !accept.contains("application/json")
         case let other?:
-            return .text(status: 400, "unknown format \"\(other)\": use format=json or format=text\n")
+            return .text(status: 400, "unknown format \(EchoedInput.quoted(other)): use format=json or format=text\n")
         }
         guard let latest = board.latest else {
             return .text(status: 503, "not ready: first analysis pending\n")
@@ -75,7 +76,7 @@ public struct DaemonRoutes: Sendable {
         }
         let format = request.query["format"] ?? "json"
         guard format == "json" || format == "text" else {
-            return .text(status: 400, "unknown format \"\(format)\": use format=json or format=text\n")
+            return .text(status: 400, "unknown format \(EchoedInput.quoted(format)): use format=json or format=text\n")
         }
         guard let source = board.latest?.explain else {
             return .text(status: 503, "not ready: first analysis pending\n")

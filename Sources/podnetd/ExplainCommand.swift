@@ -21,7 +21,8 @@ struct ExplainCommand: ParsableCommand {
             Exit status:
               0  the path is complete
               1  the path is broken
-              2  could not explain (bad input, unreadable snapshot or config); the reason on stderr
+              2  could not explain (bad input, unreadable snapshot or config, or a path through
+                 something podnetd does not model, such as nexthop objects); the reason on stderr
             """
     )
 
@@ -90,7 +91,13 @@ struct ExplainCommand: ParsableCommand {
         case .json:
             StandardStreams.writeOut(try explanation.jsonText() + "\n")
         }
-        if explanation.verdict == .broken { throw ExitCode(1) }
+        switch explanation.verdict {
+        case .complete: break
+        case .broken: throw ExitCode(1)
+        case .undetermined:
+            StandardStreams.error("explain: \(explanation.steps.last?.summary ?? "the path is undetermined")")
+            throw ExitCode(2)
+        }
     }
 
     static func microseconds(_ duration: Duration) -> String {

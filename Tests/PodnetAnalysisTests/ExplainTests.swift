@@ -52,6 +52,21 @@ import Testing
         #expect(try Self.explain(snapshot, expectations, "192.168.94.70").verdict == .complete)
     }
 
+    @Test func fdbEntryWithSeveralRemotesNamesEveryOne() throws {
+        // The kernel replicates a frame to every remote of its FDB entry (here the all-zeros entry,
+        // used when the MAC has none): each is named, not only the first.
+        let explanation = try Self.calico("192.168.35.7") { snapshot in
+            let vxlan = snapshot.fdb.first { $0.mac == HardwareAddress("66:5e:2b:11:9a:01") }!.interfaceIndex
+            snapshot.fdb.removeAll { $0.mac == HardwareAddress("66:5e:2b:11:9a:01") }
+            for remote in ["10.90.1.182", "10.90.1.183"] {
+                snapshot.fdb.append(FDBEntry(mac: HardwareAddress(bytes: [0, 0, 0, 0, 0, 0]), interfaceIndex: vxlan, destination: IPAddress(remote)))
+            }
+        }
+        let fdb = try #require(explanation.steps.first { $0.step == "fdb" })
+        #expect(fdb.summary.contains("remote nodes 10.90.1.182, 10.90.1.183 (a copy to each"), "\(fdb.summary)")
+        #expect(fdb.summary.contains("the all-zeros entry's remotes get it"), "\(fdb.summary)")
+    }
+
     @Test func missingNeighbourBreaksAtTheNeighbour() throws {
         let explanation = try Self.calico("192.168.35.7") { $0.neighbours.removeAll { $0.address == IPAddress("192.168.35.0") } }
         #expect(explanation.steps[try #require(explanation.brokenStep)].step == "neighbour")

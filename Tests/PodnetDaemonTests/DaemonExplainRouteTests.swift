@@ -39,5 +39,14 @@ import Testing
         #expect(bad.status == 400)
         #expect(String(decoding: bad.body, as: UTF8.self).hasPrefix("dst: "))
         #expect(fixture.get("/explain", query: ["dst": "8.8.8.8", "format": "yaml"]).status == 400)
+        // A decoded newline (or other control character) in any field stays escaped: one line.
+        for query in [["dst": "10.0.0.7\nsecond line"], ["dst": "10.0.0.7", "iif": "a\nb"], ["dst": "10.0.0.7", "mark": "1\r\n2"],
+            ["dst": "10.0.0.7", "from": "\u{1B}[31m"], ["dst": "10.0.0.7", "format": "x\ny"]]
+        {
+            let response = fixture.get("/explain", query: query)
+            let body = String(decoding: response.body, as: UTF8.self)
+            #expect(response.status == 400)
+            #expect(body.split(separator: "\n").count == 1 && body.hasSuffix("\n") && !body.contains("\u{1B}"), "\(body)")
+        }
     }
 }

@@ -66,6 +66,10 @@ struct ExplainCommandTests {
         (["explain", "10.0.0.1", "--mark", "lots"], "mark: "),
         (["explain", "10.0.0.1", "--iif", "nosuch0"], "iif: "),
         (["explain", "224.0.0.5"], "dst: "),
+        // Control characters in what is echoed back stay escaped: still one line.
+        (["explain", "10.0.0.1\nsecond line"], "dst: "),
+        (["explain", "10.0.0.1", "--iif", "a\nb"], "iif: "),
+        (["explain", "10.0.0.1", "--mark", "1\n2"], "mark: "),
     ])
     func badInput(_ arguments: [String], _ field: String) throws {
         try requireRootAndIPRoute2()

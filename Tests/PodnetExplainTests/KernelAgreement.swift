@@ -13,6 +13,8 @@ struct KernelAgreement {
     var compared = 0
     var pathsCompared = 0
     var vethsCompared = 0
+    /// Queries explain declared undetermined (a path through something it does not model).
+    var undetermined: [String] = []
     var mismatches: [String] = []
     /// The kernel's answers by kind (`unicast`, `local`, `EHOSTUNREACH`, …), to show what was covered.
     var outcomes: [String: Int] = [:]
@@ -43,6 +45,11 @@ struct KernelAgreement {
             compared += 1
             let kind = answer.error.map { KernelRouteGet.errorNames[$0] ?? $0 } ?? answer.type
             outcomes[kind + (query.inputInterface == nil ? "" : " (forwarded)"), default: 0] += 1
+            if explanation.verdict == .undetermined {
+                // Not modelled, and said so: not an answer to compare, but listed.
+                undetermined.append(KernelRouteGet.command(query))
+                continue
+            }
             if let problem = difference(query, explanation.firstHop, answer, fibmatch) {
                 mismatches.append("\(KernelRouteGet.command(query)): \(problem)")
             }
@@ -64,7 +71,8 @@ struct KernelAgreement {
         guard let hop = mine.hops.first(where: { $0.gateway == kernel.gateway && $0.device == kernel.device }) else {
             return "next hop: kernel via \(kernel.gateway ?? "-") dev \(kernel.device ?? "-"), podnetd \(describe(mine))"
         }
-        if let source = kernel.preferredSource, source != hop.source {
+        // A tie between equally ranked addresses is reported as the candidates: the kernel's must be one.
+        if let source = kernel.preferredSource, source != hop.source, !(hop.sourceCandidates ?? []).contains(source) {
             return "source: kernel \(source), podnetd \(hop.source ?? "none") (\(describe(mine)))"
         }
         if fibmatch.error == nil {
@@ -129,7 +137,7 @@ struct KernelAgreement {
             }
             guard let answer = try KernelRouteGet.run([command], in: namespace).first else { continue }
             if answer.error != nil || answer.gateway != underlay.gateway || answer.device != underlay.device
-                || (answer.preferredSource.map { $0 != underlay.source } ?? false)
+                || (answer.preferredSource.map { $0 != underlay.source && !(underlay.sourceCandidates ?? []).contains($0) } ?? false)
             {
                 mismatches.append("underlay \(command): kernel \(answer.error ?? "\(answer.object)"), podnetd via \(underlay.gateway ?? "-") dev \(underlay.device) src \(underlay.source ?? "-")")
             }
@@ -141,6 +149,7 @@ struct KernelAgreement {
         var text = "explain agreement \(scenario): \(compared) queries compared with ip route get (+ fibmatch), "
             + "\(pathsCompared) VXLAN paths with ip neigh / bridge fdb / underlay ip route get, "
             + "\(vethsCompared) local-pod veths with ip link, \(mismatches.count) mismatches"
+            + (undetermined.isEmpty ? "" : ", \(undetermined.count) declared undetermined")
             + "\n  kernel answers: " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         for mismatch in mismatches.prefix(20) { text += "\n  " + mismatch }
         return text

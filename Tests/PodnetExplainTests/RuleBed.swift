@@ -19,19 +19,27 @@ struct RuleBed {
     var routeCount = 0
     var ruleCount = 0
 
-    static func build(in ns: NetworkNamespace, underlay: NetworkNamespace, random: inout SeededRandom) throws -> RuleBed {
-        var bed = RuleBed()
-        try ns.sysctl("net.ipv6.conf.all.accept_dad", "0")
-        try ns.sysctl("net.ipv6.conf.default.accept_dad", "0")
-        try ns.sysctl("net.ipv4.ip_forward", "1")
-        for number in 0..<3 {
+    /// Veth pairs `eth0`…`eth<count-1>` from `ns` into `underlay`, both ends up, with
+    /// 10.<n+1>.0.10/24 in `ns` and 10.<n+1>.0.1/24 in `underlay`.
+    static func addUplinks(_ count: Int, from ns: NetworkNamespace, to underlay: NetworkNamespace) throws {
+        for number in 0..<count {
             let device = "eth\(number)"
             try ns.ip("link", "add", device, "type", "veth", "peer", "name", device, "netns", underlay.name)
             try underlay.ip("link", "set", device, "up")
             try ns.ip("link", "set", device, "up")
             try ns.ip("addr", "add", "10.\(number + 1).0.10/24", "dev", device)
-            try ns.ip("-6", "addr", "add", "fd0\(number + 1)::10/64", "dev", device, "nodad")
             try underlay.ip("addr", "add", "10.\(number + 1).0.1/24", "dev", device)
+        }
+    }
+
+    static func build(in ns: NetworkNamespace, underlay: NetworkNamespace, random: inout SeededRandom) throws -> RuleBed {
+        var bed = RuleBed()
+        try ns.sysctl("net.ipv6.conf.all.accept_dad", "0")
+        try ns.sysctl("net.ipv6.conf.default.accept_dad", "0")
+        try ns.sysctl("net.ipv4.ip_forward", "1")
+        try addUplinks(3, from: ns, to: underlay)
+        for number in 0..<3 {
+            try ns.ip("-6", "addr", "add", "fd0\(number + 1)::10/64", "dev", "eth\(number)", "nodad")
             bed.localV4.append(IPAddress("10.\(number + 1).0.10")!)
             bed.localV6.append(IPAddress("fd0\(number + 1)::10")!)
         }

@@ -24,12 +24,12 @@ public struct ExplainQuery: Sendable, Hashable, Codable {
             throw ExplainInputError("dst: a destination address is required, e.g. 192.168.35.7 or fd00:99::1")
         }
         guard let address = IPAddress(destination) else {
-            throw ExplainInputError("dst: expected an IPv4 or IPv6 address, got \"\(destination.prefix(64))\"")
+            throw ExplainInputError("dst: expected an IPv4 or IPv6 address, got \(EchoedInput.quoted(destination))")
         }
         var query = ExplainQuery(destination: address)
         if let source, !source.isEmpty {
             guard let from = IPAddress(source) else {
-                throw ExplainInputError("from: expected an IPv4 or IPv6 address, got \"\(source.prefix(64))\"")
+                throw ExplainInputError("from: expected an IPv4 or IPv6 address, got \(EchoedInput.quoted(source))")
             }
             guard from.family == address.family else {
                 throw ExplainInputError("from: \(from) and the destination \(address) are of different address families")
@@ -38,13 +38,13 @@ public struct ExplainQuery: Sendable, Hashable, Codable {
         }
         if let inputInterface, !inputInterface.isEmpty {
             guard inputInterface.utf8.count < 16, !inputInterface.contains("/"), !inputInterface.contains(" ") else {
-                throw ExplainInputError("iif: not an interface name: \"\(inputInterface.prefix(64))\"")
+                throw ExplainInputError("iif: not an interface name: \(EchoedInput.quoted(inputInterface))")
             }
             query.inputInterface = inputInterface
         }
         if let mark, !mark.isEmpty {
             guard let value = Self.parseMark(mark) else {
-                throw ExplainInputError("mark: expected a 32-bit number such as 0x80 or 128, got \"\(mark.prefix(64))\"")
+                throw ExplainInputError("mark: expected a 32-bit number such as 0x80 or 128, got \(EchoedInput.quoted(mark))")
             }
             query.mark = value
         }

@@ -114,8 +114,19 @@ struct FIBLookup {
     /// then the lowest metric, then dump order; IPv6 the lowest metric. A reject or throw route ends
     /// the table's lookup at once; routes without a usable next hop are passed over (the next
     /// shorter prefix is tried).
+    ///
+    /// An IPv6 packet arriving on a device is looked up with that device as the output interface
+    /// (`ip6_pol_route_input`): among a prefix's routes of the lowest metric those on it come first,
+    /// and for a link-local or multicast destination only routes on it apply (`RT6_LOOKUP_F_IFACE`).
     func lookup(table: RouteTable, _ flow: Flow) -> TableResult {
         var result = TableResult.none
+        let arriving = flow.destination.family == .ipv6 && flow.inputIndex != index.loopbackIndex
+        let arrivingV6 = arriving ? flow.inputIndex : nil
+        let onlyArrivingDevice = arrivingV6 != nil && Self.needsStrictInterface(flow.destination)
+        func onArrivingDevice(_ route: Route) -> Bool {
+            guard let arrivingV6 else { return false }
+            return route.nextHops.contains { $0.interfaceIndex == arrivingV6 }
+        }
         index.forEachMatch(table: table, address: flow.destination) { _, positions in
             var ordered = positions.map(Int.init)
             if ordered.count > 1 {
@@ -124,11 +135,14 @@ struct FIBLookup {
                     let (ra, rb) = (routes[a], routes[b])
                     if ra.tos != rb.tos { return ra.tos > rb.tos }
                     if ra.priority != rb.priority { return ra.priority < rb.priority }
+                    let (ia, ib) = (onArrivingDevice(ra), onArrivingDevice(rb))
+                    if ia != ib { return ia }
                     return a < b
                 }
             }
             for position in ordered {
                 let route = index.route(position)
+                if onlyArrivingDevice && !onArrivingDevice(route) { continue }
                 // Packets carry TOS 0 here: TOS-specific routes do not apply.
                 if route.tos != 0 { continue }
                 if let source = route.source, !source.isDefault {
@@ -151,6 +165,12 @@ struct FIBLookup {
             return true
         }
         return result
+    }
+
+    /// `rt6_need_strict`: link-local, multicast and loopback destinations are bound to the device.
+    static func needsStrictInterface(_ address: IPAddress) -> Bool {
+        guard case .v6(let bits) = address else { return false }
+        return bits == 1 || bits >> 120 == 0xff || bits >> 118 == 0x3fa
     }
 
     /// The next hops the kernel may use: not dead, and on the bound device when the lookup is bound.

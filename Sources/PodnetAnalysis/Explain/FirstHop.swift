@@ -41,15 +41,29 @@ public struct HopChoice: Sendable, Hashable, Codable {
     public var gateway: String?
     /// The output device (`lo` for local delivery, as the kernel reports it).
     public var device: String
-    /// The source address the kernel picks for packets this node sends (`src`).
+    /// The source address the kernel picks for packets this node sends (`src`); nil when it is not
+    /// certain (see `sourceCandidates`).
     public var source: String?
     public var weight: Int
+    /// When several addresses of the device rank equally as source: all of them. The kernel takes
+    /// the one first in its address list, an order the snapshot does not keep (`ip -o addr show dev
+    /// DEV` lists them in it). nil when the source is certain.
+    public var sourceCandidates: [String]?
 
-    public init(gateway: String?, device: String, source: String?, weight: Int = 1) {
+    public init(gateway: String?, device: String, source: String?, weight: Int = 1, sourceCandidates: [String]? = nil) {
         self.gateway = gateway
         self.device = device
         self.source = source
         self.weight = weight
+        self.sourceCandidates = sourceCandidates
+    }
+
+    /// `src ADDRESS`, `src A or B (tie …)`, or nil when there is no source.
+    var sourceDescription: String? {
+        if let source { return "src \(source)" }
+        guard let candidates = sourceCandidates, !candidates.isEmpty else { return nil }
+        return "src one of \(candidates.joined(separator: ", ")) (equally ranked: the kernel takes the first in "
+            + "`ip addr show dev \(device)`, an order podnetd does not keep)"
     }
 }
 

@@ -33,7 +33,7 @@ public struct PathExplainer: Sendable {
         walk.run()
         return PathExplanation(
             node: index.snapshot.hostname, query: query, destinationKind: walk.destinationKind,
-            verdict: walk.brokenStep == nil ? .complete : .broken, firstHop: decision.firstHop,
+            verdict: walk.brokenStep != nil ? .broken : walk.undetermined ? .undetermined : .complete, firstHop: decision.firstHop,
             rules: decision.evaluations, steps: walk.steps, brokenStep: walk.brokenStep, finding: walk.finding,
             tunnel: walk.tunnel)
     }

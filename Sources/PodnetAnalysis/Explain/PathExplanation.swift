@@ -11,7 +11,7 @@ public struct PathExplanation: Sendable, Hashable, Codable {
     /// What the destination is to this node: `pod on this node`, `pod on another node`,
     /// `service address`, `address of this node`, `external address`.
     public var destinationKind: String
-    /// `complete` or `broken`.
+    /// `complete`, `broken` or `undetermined`.
     public var verdict: PathVerdict
     /// The kernel's first hop, field for field what `ip route get` reports.
     public var firstHop: FirstHop
@@ -53,6 +53,9 @@ public struct PathExplanation: Sendable, Hashable, Codable {
 public enum PathVerdict: String, Sendable, Hashable, Codable {
     case complete
     case broken
+    /// The path goes through something podnetd does not model (a route whose next hop is a nexthop
+    /// object the snapshot does not hold): it says so instead of guessing. `explain` exits 2.
+    case undetermined
 }
 
 /// One link of the path.

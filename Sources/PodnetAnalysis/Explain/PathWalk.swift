@@ -10,6 +10,8 @@ struct PathWalk {
     var finding: Finding?
     var destinationKind = "external address"
     var tunnel: TunnelPath?
+    /// Set when the walk met something it does not model and stopped there (see `PathVerdict.undetermined`).
+    var undetermined = false
 
     init(explainer: PathExplainer, query: ExplainQuery, decision: RouteDecision) {
         self.explainer = explainer
@@ -40,10 +42,24 @@ struct PathWalk {
         case .broadcast:
             add("local", .ok, "a broadcast address of \(index.name(route.interfaceIndex)): delivered to this node and the link")
             return
+        case .anycast:
+            add("local", .ok, "an anycast address of \(index.name(route.interfaceIndex)) (the subnet-router anycast address): delivered to this node")
+            return
         case .unicast:
             break
         default:
             add("route", .info, "a \(route.type) route: podnetd does not follow it further")
+            return
+        }
+        if route.nextHops.isEmpty {
+            // Every unicast route the kernel holds has a next hop; one without any in the snapshot
+            // uses a nexthop object (`nhid`) whose hops the dump leaves out under
+            // net.ipv4.nexthop_compat_mode=0. podnetd does not read nexthop objects.
+            undetermined = true
+            add(
+                "next-hop", .info,
+                "the route's next hop is a nexthop object (`ip nexthop`), which podnetd does not read: "
+                    + "the gateway and device are unknown here — ask `ip route get \(destination)`")
             return
         }
         guard !decision.hops.isEmpty else { return }
@@ -184,7 +200,7 @@ struct PathWalk {
             var parts: [String] = []
             if let gateway = choice.gateway { parts.append("via \(gateway)") }
             parts.append("dev \(choice.device)")
-            if let source = choice.source { parts.append("src \(source)") }
+            if let source = choice.sourceDescription { parts.append(source) }
             return parts.joined(separator: " ")
         }
         if choices.count == 1, let only = choices.first {
@@ -300,7 +316,14 @@ struct PathWalk {
         }
         if recordTunnel { tunnel?.remote = remote.description }
         let viaFlood = entries.isEmpty ? " (no entry for the MAC: the all-zeros entry's remotes get it)" : ""
-        add("fdb", .ok, "\(mac) → remote node \(remote)\(viaFlood)", evidence: (entries.isEmpty ? flood : entries).map(syntax.fdb))
+        // An entry with several remotes is replicated: the kernel sends a copy to each.
+        let remotes = (entries.isEmpty ? flood : entries).compactMap(\.destination)
+        let remoteTarget =
+            remotes.count == 1
+            ? "remote node \(remote)"
+            : "remote nodes \(remotes.map(\.description).joined(separator: ", ")) "
+                + "(a copy to each; the underlay below is the first's)"
+        add("fdb", .ok, "\(mac) → \(remoteTarget)\(viaFlood)", evidence: (entries.isEmpty ? flood : entries).map(syntax.fdb))
         underlay(link: link, remote: remote, record: recordTunnel)
     }
 
@@ -330,24 +353,35 @@ struct PathWalk {
             return
         }
         let route = index.route(position)
+        if route.type == .unicast && route.nextHops.isEmpty {
+            undetermined = true
+            add(
+                "underlay", .info,
+                "the route to \(remote) (\(syntax.route(route))) uses a nexthop object (`ip nexthop`), which podnetd "
+                    + "does not read: ask `ip route get \(remote)`", evidence: [syntax.route(route)])
+            return
+        }
         let hops = lookup.usableHops(route, flow)
         let hop = hops.first ?? NextHop()
-        let source = vxlan?.local ?? SourceAddressSelection(index: index).source(route: route, hop: hop, destination: remote)
+        let choice =
+            vxlan?.local.map { SourceAddressSelection.Choice(candidates: [$0]) }
+            ?? SourceAddressSelection(index: index).source(route: route, hop: hop, destination: remote)
+        let source = choice.address
+        let tiedSources = choice.candidates.count > 1 ? choice.candidates.map(\.description) : nil
         let device = hop.interfaceIndex.flatMap { index.linksByIndex[$0] }
         var parts = ["\(remote)"]
         if let gateway = hop.gateway { parts.append("via \(gateway)") }
         parts.append("dev \(device?.name ?? index.name(hop.interfaceIndex))")
-        if let source { parts.append("src \(source)") }
+        let underlayChoice = HopChoice(
+            gateway: hop.gateway?.description, device: device?.name ?? index.name(hop.interfaceIndex),
+            source: source?.description, weight: hop.weight, sourceCandidates: tiedSources)
+        if let text = underlayChoice.sourceDescription { parts.append(text) }
         if table != .main { parts.append("table \(table)") }
         if record {
             let underlayHop = FirstHop(
                 type: route.type.description, table: table.rawValue, route: syntax.route(route),
                 routeDestination: route.destination.network.description, metric: route.priority,
-                hops: [
-                    HopChoice(
-                        gateway: hop.gateway?.description, device: device?.name ?? index.name(hop.interfaceIndex),
-                        source: source?.description, weight: hop.weight)
-                ])
+                hops: [underlayChoice])
             tunnel?.underlay = underlayHop
             tunnel?.underlayMTU = device?.mtu
         }

@@ -29,7 +29,7 @@ struct RouteDecider {
         var inputLink: Link?
         if let name = query.inputInterface {
             guard let link = index.linksByName[name] else {
-                throw ExplainInputError("iif: no interface named \"\(name)\" on this node")
+                throw ExplainInputError("iif: no interface named \(EchoedInput.quoted(name)) on this node")
             }
             inputLink = link
             inputIndex = link.index
@@ -239,14 +239,20 @@ struct RouteDecider {
             return decision
         case .route(let position, let table, let rule):
             let route = index.route(position)
-            let hops = lookup.usableHops(route, flow)
+            // A unicast route without next hops uses a nexthop object the snapshot does not hold:
+            // no hop is made up for it (the walk says the path is undetermined).
+            let hops = route.type == .unicast && route.nextHops.isEmpty ? [] : lookup.usableHops(route, flow)
             let choices = hops.map { hop -> HopChoice in
-                let device = route.type == .local || (forwarded && route.type == .broadcast) ? "lo" : index.name(hop.interfaceIndex)
-                let source = flow.source.flatMap { $0.family == .ipv4 ? $0 : nil }
+                // Local delivery (a local or anycast address, or a broadcast arriving here) shows `dev lo`.
+                let delivered = route.type == .local || route.type == .anycast || (forwarded && route.type == .broadcast)
+                let device = delivered ? "lo" : index.name(hop.interfaceIndex)
+                let choice = flow.source.flatMap { $0.family == .ipv4 ? SourceAddressSelection.Choice(candidates: [$0]) : nil }
                     ?? sources.source(route: route, hop: hop, destination: flow.destination)
+                let tied = choice.candidates.count > 1 && !forwarded
                 return HopChoice(
                     gateway: hop.gateway?.description, device: device,
-                    source: forwarded ? nil : source?.description, weight: hop.weight)
+                    source: forwarded ? nil : choice.address?.description, weight: hop.weight,
+                    sourceCandidates: tied ? choice.candidates.map(\.description) : nil)
             }
             let firstHop = FirstHop(
                 type: route.type.description, table: table.rawValue, route: index.syntax.route(route),

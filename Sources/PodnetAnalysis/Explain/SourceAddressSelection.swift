@@ -2,51 +2,71 @@ import PodnetModel
 
 /// The source address the kernel picks for a packet it sends along a route, as `ip route get`
 /// shows it (`src`).
+///
+/// When several addresses rank equally the kernel takes the one first in the device's address
+/// list — for IPv4 the earliest added, for IPv6 the latest added of its scope. The snapshot keeps
+/// addresses sorted by value, not in that list's order, so such a tie is reported as a tie (every
+/// candidate) rather than guessed.
 struct SourceAddressSelection {
     let index: RoutingIndex
 
+    /// The address the kernel picks, or the equally ranked candidates it picks among.
+    struct Choice: Sendable {
+        /// The candidates, best first; one when the choice is certain, empty when there is none.
+        var candidates: [IPAddress]
+        /// The kernel's pick when it is certain.
+        var address: IPAddress? { candidates.count == 1 ? candidates[0] : nil }
+        /// The first candidate (certain or not), for lookups that need some source.
+        var first: IPAddress? { candidates.first }
+    }
+
     /// The route's `src` if it has one, else the family's selection on the hop's device.
-    func source(route: Route, hop: NextHop, destination: IPAddress) -> IPAddress? {
-        if let preferred = route.preferredSource { return preferred }
-        if route.type == .local, route.family == .ipv4 { return destination }
+    func source(route: Route, hop: NextHop, destination: IPAddress) -> Choice {
+        if let preferred = route.preferredSource { return Choice(candidates: [preferred]) }
+        if route.type == .local, route.family == .ipv4 { return Choice(candidates: [destination]) }
         switch destination.family {
-        case .ipv6: return ipv6Source(device: hop.interfaceIndex, destination: destination)
-        default: return ipv4Source(device: hop.interfaceIndex, gateway: hop.gateway, scope: route.scope)
+        case .ipv6: return Choice(candidates: ipv6Candidates(device: hop.interfaceIndex, destination: destination))
+        default:
+            let candidates = ipv4Candidates(device: hop.interfaceIndex, gateway: hop.gateway, scope: route.scope)
+            return Choice(candidates: candidates)
         }
     }
 
     /// `inet_select_addr`: the first primary address on the device whose scope is within the
     /// route's, preferring one whose subnet holds the gateway; failing that, the first suitable
-    /// non-link-scope address of any device in ifindex order.
-    func ipv4Source(device: InterfaceIndex?, gateway: IPAddress?, scope: RouteScope) -> IPAddress? {
-        var chosen: IPAddress?
+    /// non-link-scope address of the first device (in ifindex order) that has one. Returns every
+    /// address that could be that first one.
+    func ipv4Candidates(device: InterfaceIndex?, gateway: IPAddress?, scope: RouteScope) -> [IPAddress] {
         if let device {
+            var eligible: [IPAddress] = []
+            var holdingGateway: [IPAddress] = []
             for address in index.addressesByInterface[device] ?? [] where address.family == .ipv4 {
                 if address.flags.contains(.secondary) || address.scope.rawValue > scope.rawValue { continue }
+                eligible.append(address.prefix.address)
                 if let gateway {
-                    let subnet = IPPrefix(address: address.peer ?? address.prefix.address, length: address.prefix.length)
-                    if subnet?.contains(gateway) == true { return address.prefix.address }
-                } else {
-                    return address.prefix.address
+                    let local = address.peer ?? address.prefix.address
+                    let subnet = IPPrefix(address: local, length: address.prefix.length)
+                    if subnet?.contains(gateway) == true { holdingGateway.append(address.prefix.address) }
                 }
-                if chosen == nil { chosen = address.prefix.address }
             }
+            if !holdingGateway.isEmpty { return holdingGateway }
+            if !eligible.isEmpty { return eligible }
         }
-        if let chosen { return chosen }
         for link in index.linksInOrder {
-            for address in index.addressesByInterface[link.index] ?? [] where address.family == .ipv4 {
-                if address.flags.contains(.secondary) { continue }
-                if address.scope != .link && address.scope.rawValue <= scope.rawValue { return address.prefix.address }
+            let eligible = (index.addressesByInterface[link.index] ?? []).filter { address in
+                address.family == .ipv4 && !address.flags.contains(.secondary) && address.scope != .link
+                    && address.scope.rawValue <= scope.rawValue
             }
+            if !eligible.isEmpty { return eligible.map(\.prefix.address) }
         }
-        return nil
+        return []
     }
 
     /// `ipv6_dev_get_saddr` (RFC 6724 source selection as Linux implements it): rule 1 the same
     /// address, 2 the smallest sufficient scope, 3 not deprecated, 5 on the outgoing device,
-    /// 6 matching label, 8 the longest common prefix; the first candidate wins a tie. Link-local and
-    /// multicast destinations take candidates from the outgoing device only.
-    func ipv6Source(device: InterfaceIndex?, destination: IPAddress) -> IPAddress? {
+    /// 6 matching label, 8 the longest common prefix. Link-local and multicast destinations take
+    /// candidates from the outgoing device only. Returns every candidate of the best rank.
+    func ipv6Candidates(device: InterfaceIndex?, destination: IPAddress) -> [IPAddress] {
         let destinationScope = Self.ipv6Scope(destination)
         let destinationLabel = Self.ipv6Label(destination)
         var devices: [InterfaceIndex] = []
@@ -55,7 +75,8 @@ struct SourceAddressSelection {
         } else {
             devices = index.linksInOrder.map(\.index)
         }
-        var best: (address: Address, score: [Int])?
+        var bestScore: [Int]?
+        var best: [IPAddress] = []
         for candidateDevice in devices {
             for address in index.addressesByInterface[candidateDevice] ?? [] where address.family == .ipv6 {
                 if address.flags.contains(.tentative) { continue }
@@ -70,14 +91,15 @@ struct SourceAddressSelection {
                     Self.ipv6Label(value) == destinationLabel ? 1 : 0,
                     min(Self.commonPrefixLength(value, destination), address.prefix.length),
                 ]
-                if let current = best {
-                    if current.score.lexicographicallyPrecedes(score) { best = (address, score) }
-                } else {
-                    best = (address, score)
+                if let current = bestScore, !current.lexicographicallyPrecedes(score) {
+                    if current == score { best.append(value) }
+                    continue
                 }
+                bestScore = score
+                best = [value]
             }
         }
-        return best?.address.prefix.address
+        return best
     }
 
     static func isMulticast(_ address: IPAddress) -> Bool {

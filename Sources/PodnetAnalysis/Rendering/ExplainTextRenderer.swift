@@ -46,6 +46,9 @@ public enum ExplainTextRenderer {
             let at = explanation.brokenStep.map { " at \(explanation.steps[$0].step)" } ?? ""
             let check = explanation.finding.map { ": \($0.check)" } ?? ""
             return style.color(.red, style.bold("✗ \(asked): broken\(at)\(check)")) + context
+        case .undetermined:
+            let at = explanation.steps.last.map { " at \($0.step)" } ?? ""
+            return style.color(.yellow, style.bold("? \(asked): path undetermined\(at): podnetd does not model it")) + context
         }
     }
 
