@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // libnl-3, imported in exactly one Swift module (PodnetNetlink).
@@ -40,6 +42,16 @@ let package = Package(
                 "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The Kubernetes API client (list + watch) and the cluster sources (Calico CRDs, Nodes, ipamd).
+        .target(
+            name: "PodnetCluster",
+            dependencies: [
+                "PodnetModel", "PodnetConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -50,12 +50,14 @@ public struct ExpectationsResolver: Sendable {
     public func resolve(_ config: PodnetConfig) throws(ConfigError) -> Expectations {
         let maxPods = try resolveMaxPods(config)
         let instanceType = resolveInstanceType(config.instanceType)
-        return Expectations(
+        var expectations = Expectations(
             cni: config.cni, podCIDRs: config.podCIDRs, blockSize: config.blockSize, blockSizeV6: config.blockSizeV6,
             serviceCIDRs: config.serviceCIDRs, calico: config.calico, hostGW: config.hostGW, maxPods: maxPods.value,
             maxPodsSource: maxPods.source, kubeletConfigPath: maxPods.path, instanceType: instanceType.name,
             instanceTypeSource: instanceType.source, vCPUs: vCPUs(), awsVpcCni: config.awsVpcCni,
             thresholds: config.thresholds)
+        expectations.explicitKeys = config.explicitKeys
+        return expectations
     }
 
     /// kubelet's maxPods: its value, where it came from, and the kubelet config file involved.

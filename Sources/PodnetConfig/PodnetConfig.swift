@@ -35,6 +35,12 @@ public struct PodnetConfig: Sendable, Hashable {
     public var maxFindingSeries: Int
     public var auth: AuthSettings
     public var logLevel: LogLevel
+    /// Where to read the cluster's view (Kubernetes API) and how old it may get.
+    public var kubernetes = KubernetesSettings()
+    /// Where the AWS VPC CNI's ipamd keeps its record of pod IPs.
+    public var ipamd = IpamdSettings()
+    /// The top-level keys the config file set explicitly: they win over what the cluster says.
+    public var explicitKeys: Set<String> = []
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,
