@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // libnl-3, imported in exactly one Swift module (PodnetNetlink).
@@ -39,7 +40,7 @@ let package = Package(
         .target(
             name: "PodnetDaemon",
             dependencies: [
-                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetHTTP",
+                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetHTTP", "PodnetCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -48,16 +49,18 @@ let package = Package(
         .target(
             name: "PodnetCluster",
             dependencies: [
-                "PodnetModel", "PodnetConfig",
+                "PodnetModel", "PodnetAnalysis", "PodnetConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "podnetd",
             dependencies: [
-                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetDaemon",
+                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetDaemon", "PodnetCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,5 +82,10 @@ let package = Package(
         .testTarget(name: "PodnetDeploymentTests", dependencies: ["PodnetTestSupport"]),
         // `podnetd check` end to end in namespaces built like Calico and VPC CNI nodes.
         .testTarget(name: "PodnetCheckTests", dependencies: ["PodnetTestSupport"]),
+        // The Kubernetes API client against a local HTTPS stand-in (Scripts/kube-api-standin.py).
+        .testTarget(
+            name: "PodnetClusterTests",
+            dependencies: ["PodnetModel", "PodnetAnalysis", "PodnetConfig", "PodnetCluster", "PodnetTestSupport"]
+        ),
     ]
 )

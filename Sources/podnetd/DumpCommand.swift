@@ -1,4 +1,6 @@
 import ArgumentParser
+import PodnetCluster
+import PodnetConfig
 import PodnetModel
 import PodnetNetlink
 
@@ -17,6 +19,9 @@ struct DumpCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: json (podnetd's snapshot document) or text (ip-style).")
     var format: OutputFormat = .json
 
+    @Option(name: .shortAndLong, help: ArgumentHelp("Config file (kubernetes, ipamd settings; default \(PodnetConfig.defaultPath)).", valueName: "file"))
+    var config: String?
+
     func run() throws {
         let snapshot: NodeSnapshot
         do {
@@ -26,8 +31,35 @@ struct DumpCommand: ParsableCommand {
             throw ExitCode(2)
         }
         switch format {
-        case .json: SnapshotJSONWriter.write(snapshot) { StandardStreams.writeOut(UnsafeRawBufferPointer($0)) }
+        case .json:
+            guard let record = try clusterRecord(hostname: snapshot.hostname) else {
+                SnapshotJSONWriter.write(snapshot) { StandardStreams.writeOut(UnsafeRawBufferPointer($0)) }
+                return
+            }
+            var bytes: [UInt8] = []
+            SnapshotJSONWriter.write(snapshot) { bytes.append(contentsOf: UnsafeRawBufferPointer($0)) }
+            StandardStreams.writeOut(try DumpDocument.appending(record, to: bytes))
         case .text: StandardStreams.writeOut(SnapshotTextFormatter.render(snapshot))
         }
+    }
+
+    /// The cluster's view and ipamd's record as `check` would read them; nil when podnetd reads
+    /// nothing of the cluster here.
+    private func clusterRecord(hostname: String) throws -> ClusterRecord? {
+        let loaded: PodnetConfig
+        do {
+            loaded = try PodnetConfigFile.load(path: config)
+        } catch {
+            StandardStreams.error("\(error)")
+            throw ExitCode(2)
+        }
+        let node = NodeNameCallSite.resolve(snapshotHostname: hostname)
+        guard
+            let input = ClusterOnce.blocking({
+                await ClusterOnce.read(
+                    kubernetes: loaded.kubernetes, ipamd: loaded.ipamd, nodeName: node.name, nodeNameSource: node.source)
+            }) ?? nil
+        else { return nil }
+        return ClusterRecord(view: input.view, unavailableReason: input.unavailableReason, ipamd: input.ipamd)
     }
 }
