@@ -58,8 +58,8 @@ class Store:
                     item = dict(item, metadata=dict(item["metadata"], resourceVersion=str(self.rv)))
                     self.events.append((self.rv, resource, "DELETED", item))
             elif op == "compact":
-                self.compacted = self.rv
                 self.rv += 1
+                self.compacted = self.rv
             elif op == "stop":
                 self.stopping = True
             self.lock.notify_all()

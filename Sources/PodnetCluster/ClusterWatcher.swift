@@ -125,10 +125,10 @@ public final class ClusterWatcher: Sendable {
                     try await Task.sleep(for: .seconds(300))
                     continue
                 }
-                update(resource.name, error: nil) { $0.connected = true; $0.watchStarts += 1 }
                 try await client.watch(
                     resource.path, resourceVersion: version,
-                    timeoutSeconds: Int.random(in: watchTimeoutSeconds)
+                    timeoutSeconds: Int.random(in: watchTimeoutSeconds),
+                    connected: { self.update(resource.name, error: nil) { $0.connected = true; $0.watchStarts += 1 } }
                 ) { line in
                     try self.apply(line, to: resource)
                 }

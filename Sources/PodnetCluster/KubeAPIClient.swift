@@ -89,11 +89,13 @@ public final class KubeAPIClient: Sendable {
     /// arrived for `timeoutSeconds + 30` s.
     func watch(
         _ path: String, resourceVersion: String, timeoutSeconds: Int,
+        connected: @Sendable () -> Void = {},
         handle: @escaping @Sendable (_ line: Data) async throws -> Void
     ) async throws {
         let query =
             "watch=1&allowWatchBookmarks=true&resourceVersion=\(Self.escape(resourceVersion))&timeoutSeconds=\(timeoutSeconds)"
         try await get(path + "?" + query, deadline: .now() + requestTimeout) { response in
+            connected()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     var lines = LineSplitter()
