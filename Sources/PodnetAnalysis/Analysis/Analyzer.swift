@@ -34,6 +34,9 @@ public enum Analyzer {
         }
         var report = analysis.makeReport(checkedAt: checkedAt)
         report.cluster = analysis.clusterReport(cluster, sources: sources)
+        if let podCIDRs = sources.first(where: { $0.expectation == "podCIDRs" }), podCIDRs.source.hasPrefix("cluster") {
+            report.inventory.podCIDRsSource = podCIDRs.source
+        }
         if let ipamd = cluster.ipamd, !ipamd.enis.isEmpty {
             report.capacity.notes.append("ipamd pool: \(IpamdPool(ipamd))")
         }
