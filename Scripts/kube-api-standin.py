@@ -29,6 +29,7 @@ class Store:
         self.lock = threading.Condition()
         self.rv = 100
         self.compacted = 0
+        self.generation = 0  # bumped by "compact": every open watch then ends with ERROR 410
         self.objects = {name: {} for name, _, _ in RESOURCES.values()}
         self.events = []  # (rv, resource, type, object)
         self.stats = {name: {"lists": 0, "watches": 0} for name in self.objects}
@@ -60,6 +61,7 @@ class Store:
             elif op == "compact":
                 self.rv += 1
                 self.compacted = self.rv
+                self.generation += 1
             elif op == "stop":
                 self.stopping = True
             self.lock.notify_all()
@@ -173,12 +175,14 @@ def main():
             deadline = time.time() + timeout
             next_bookmark = time.time() + args.bookmark_seconds
             sent = since
+            with store.lock:
+                generation = store.generation
             try:
                 while time.time() < deadline:
                     with store.lock:
                         if store.stopping:
                             return
-                        if sent < store.compacted:
+                        if sent < store.compacted or store.generation != generation:
                             chunk({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                                                                "message": "too old resource version", "reason": "Expired", "code": 410}})
                             break

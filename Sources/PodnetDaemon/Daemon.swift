@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PodnetAnalysis
+import PodnetCluster
 import PodnetHTTP
 import Synchronization
 
@@ -75,7 +76,12 @@ public struct Daemon: Sendable {
                 control.requestStop()
             }
         }
-        let loop = WatchLoop(
+        // LEAD-MERGE: take the node name from trust-fleet's resolver (PodnetConfig); the host name stands in.
+        let nodeName = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        let cluster = ClusterFeed(
+            config: initial.config, nodeName: nodeName, nodeNameSource: "hostname", logger: logger,
+            onChange: { control.requestAnalysis() })
+        var loop = WatchLoop(
             board: board, metrics: metrics, control: control,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger,
             version: version, loader: loader,
@@ -90,7 +96,9 @@ public struct Daemon: Sendable {
                     logger.warning("logLevel and maxFindingSeries changes take effect on restart")
                 }
             })
+        loop.clusterInput = { cluster.input() }
         loop.run(initial: initial)
+        _ = ClusterOnce.blocking { await cluster.stop() }
         servers.forEach { $0.stop() }
         signals.stop()
         logger.info("stopped")

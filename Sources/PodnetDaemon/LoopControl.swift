@@ -7,6 +7,7 @@ public final class LoopControl: Sendable {
     private struct State {
         var stop = false
         var reload = false
+        var analysis = false
         var stream: NetlinkEventStream?
     }
 
@@ -28,6 +29,23 @@ public final class LoopControl: Sendable {
             return state.stream
         }
         stream?.wake()
+    }
+
+    /// Asks for an analysis soon (the cluster's view changed); wakes the loop.
+    public func requestAnalysis() {
+        let stream = state.withLock { state in
+            state.analysis = true
+            return state.stream
+        }
+        stream?.wake()
+    }
+
+    /// Returns whether an analysis was requested, clearing the request.
+    public func takeAnalysisRequest() -> Bool {
+        state.withLock { state in
+            defer { state.analysis = false }
+            return state.analysis
+        }
     }
 
     public var shouldStop: Bool { state.withLock { $0.stop } }

@@ -34,6 +34,8 @@ public struct WatchLoop: Sendable {
     public let loader: ConfigurationLoader
     /// Called after each reload with the new settings (the bearer token may change).
     public let onReload: @Sendable (DaemonSettings) -> Void
+    /// The cluster's view for each analysis, from memory (never waits for the API); nil: none.
+    public var clusterInput: @Sendable () -> ClusterInput? = { nil }
 
     /// How long the loop must have nothing due before it returns freed memory.
     static let quietBeforeTrim: Duration = .milliseconds(500)
@@ -155,6 +157,9 @@ public struct WatchLoop: Sendable {
                     updater.apply(events)
                     metrics.countNetlinkEvents(events.count)
                 }
+                if control.takeAnalysisRequest() {
+                    analysisDue = min(analysisDue ?? .now + configuration.settings.debounce, .now + configuration.settings.debounce)
+                }
                 if updater.needsResync {
                     if events.contains(.overrun) {
                         logger.warning("netlink receive buffer overrun: events were lost, re-reading the whole state")
@@ -201,9 +206,15 @@ public struct WatchLoop: Sendable {
     private func analyse(_ snapshot: NodeSnapshot, configuration: LoadedConfiguration, state: inout LoopState) -> ContinuousClock.Instant? {
         let started = ContinuousClock.now
         let wallNow = Date()
-        let report = Analyzer.analyze(
-            snapshot: snapshot, expectations: configuration.expectations,
-            checkedAt: RFC3339.format(secondsSince1970: Int(wallNow.timeIntervalSince1970)))
+        let checkedAt = RFC3339.format(secondsSince1970: Int(wallNow.timeIntervalSince1970))
+        let cluster = clusterInput()
+        let report =
+            if let cluster {
+                Analyzer.analyze(
+                    snapshot: snapshot, expectations: configuration.expectations, cluster: cluster, checkedAt: checkedAt)
+            } else {
+                Analyzer.analyze(snapshot: snapshot, expectations: configuration.expectations, checkedAt: checkedAt)
+            }
         let duration = ContinuousClock.now - started
         let update = state.tracker.observe(report.findings, grace: configuration.settings.grace, now: wallNow)
         for finding in update.appeared {
@@ -226,6 +237,11 @@ public struct WatchLoop: Sendable {
         let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)
         board.publish(PublishedStatus(json: document.json(), text: document.text(), analyzedAt: .now))
         metrics.record(MetricsUpdate(report: document.effectiveReport, snapshot: snapshot, duration: duration, at: wallNow))
+        // While the API is away the view ages on its own: look again so its age and the bound hold.
+        if cluster?.outage != nil {
+            let soon = ContinuousClock.now + .seconds(5)
+            return min(update.nextDue ?? soon, soon)
+        }
         return update.nextDue
     }
 
