@@ -33,6 +33,7 @@ readonly all_packages=(
 	curl jq                                  # scripts and tests query the HTTP endpoint
 	procps util-linux                        # ps/pgrep, unshare/nsenter for the test bed
 	time                                     # GNU /usr/bin/time: peak RSS in the benchmarks
+	python3 openssl                          # the Kubernetes API stand-in of the cluster tests (HTTPS, test CA)
 )
 if [[ $build_only == yes ]]; then
 	readonly packages=("${build_packages[@]}")
@@ -119,6 +120,7 @@ check_tools() {
 	# sbin too: a non-root PATH on Debian lacks it, and bridge lives there.
 	local tools=(pkg-config)
 	[[ $build_only == yes ]] || tools+=(promtool systemd-analyze ip bridge curl jq)
+	[[ $build_only == yes ]] || tools+=(python3 openssl)
 	for tool in "${tools[@]}"; do
 		PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool")
 	done

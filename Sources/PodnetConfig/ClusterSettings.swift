@@ -62,6 +62,14 @@ extension PodnetConfigFile {
             switch entry.name {
             case "checkpointPath": settings.checkpointPath = try reader.absolutePath(entry.value, at: entry.path)
             case "introspectionAddress":
+                // YAML 1.1 reads a bare `off` as false.
+                if case .scalar(let scalar) = entry.value, scalar.tagName == .bool {
+                    guard try !reader.bool(entry.value, at: entry.path) else {
+                        throw reader.error(.invalidValue, entry.value, entry.path, "expected HOST:PORT or off, got true")
+                    }
+                    settings.introspectionAddress = nil
+                    continue
+                }
                 let text = try reader.string(entry.value, at: entry.path, what: "HOST:PORT or off")
                 if text == "off" {
                     settings.introspectionAddress = nil
