@@ -165,3 +165,7 @@ echo "churn: $churn nodes joined and left; list requests $lists_before -> $lists
 echo "podnetd with the cluster still sees $(status 9701 | jq -r '.cluster.nodes') nodes, state $(status 9701 | jq -r '.cluster.state')"
 with_rss=$(rss $with_pid VmRSS)
 echo "VmRSS after churn: $((with_rss / 1024)) MiB with the cluster"
+if [[ -n ${HOLD_SECONDS:-} ]]; then
+	echo "holding for $HOLD_SECONDS s: podnetd with the cluster is pid $with_pid, namespace $namespace"
+	sleep "$HOLD_SECONDS"
+fi
