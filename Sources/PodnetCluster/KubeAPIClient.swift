@@ -48,6 +48,12 @@ public final class KubeAPIClient: Sendable {
         try? await http.shutdown()
     }
 
+    /// A client dropped without `shutdown()` (an error path) still closes its connections: the
+    /// HTTP client must be shut down before it goes away, and this keeps it alive until it is.
+    deinit {
+        http.shutdown { _ in }
+    }
+
     /// One page of `path` (`/api/v1/nodes`, `/apis/crd.projectcalico.org/v1/ippools`).
     func listPage<Item: Decodable & Sendable>(
         _ path: String, as: Item.Type, continueToken: String?
