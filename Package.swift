@@ -12,6 +12,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // libnl-3, imported in exactly one Swift module (PodnetNetlink).
@@ -37,15 +40,28 @@ let package = Package(
         .target(
             name: "PodnetDaemon",
             dependencies: [
-                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetHTTP",
+                "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetHTTP", "PodnetCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The Kubernetes API client (list + watch) and the cluster sources (Calico CRDs, Nodes, ipamd).
+        .target(
+            name: "PodnetCluster",
+            dependencies: [
+                "PodnetModel", "PodnetAnalysis", "PodnetConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "podnetd",
             dependencies: [
                 "PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetConfig", "PodnetDaemon", "CPodnetdSupport",
+                "PodnetCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "PodnetExplainTests",
             dependencies: ["PodnetModel", "PodnetNetlink", "PodnetAnalysis", "PodnetTestSupport"]
+        ),
+        // The Kubernetes API client against a local HTTPS stand-in (Scripts/kube-api-standin.py).
+        .testTarget(
+            name: "PodnetClusterTests",
+            dependencies: ["PodnetModel", "PodnetAnalysis", "PodnetConfig", "PodnetCluster", "PodnetTestSupport"]
         ),
     ]
 )

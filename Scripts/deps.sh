@@ -28,6 +28,7 @@ esac
 
 readonly build_packages=(
 	libnl-3-dev libnl-route-3-dev pkg-config # CNetlink builds against libnl-route-3.0 (pkg-config)
+	zlib1g-dev                               # AsyncHTTPClient (the Kubernetes API client) links zlib
 )
 readonly all_packages=(
 	"${build_packages[@]}"
@@ -39,6 +40,7 @@ readonly all_packages=(
 	procps util-linux                        # ps/pgrep, unshare/nsenter for the test bed
 	time                                     # GNU /usr/bin/time: peak RSS in the benchmarks
 	ethtool                                  # tests switch vxlan.calico's tx checksum offload off
+	python3 openssl                          # the Kubernetes API stand-in of the cluster tests (HTTPS, test CA)
 )
 readonly package_packages=(
 	"${build_packages[@]}"
@@ -140,7 +142,7 @@ check_tools() {
 	# sbin too: a non-root PATH on Debian lacks it, and bridge lives there.
 	local tools=(pkg-config)
 	[[ $build_only == yes ]] || tools+=(objdump strip gcc rpmbuild umoci)
-	[[ $build_only != no ]] || tools+=(promtool systemd-analyze ip bridge curl jq ethtool mmdebstrap systemd-nspawn podman runc)
+	[[ $build_only != no ]] || tools+=(promtool systemd-analyze ip bridge curl jq ethtool python3 openssl mmdebstrap systemd-nspawn podman runc)
 	for tool in "${tools[@]}"; do
 		PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool")
 	done

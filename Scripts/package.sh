@@ -60,7 +60,7 @@ mkdir -p "$dist" "$scratch"
 
 # --- the release binary ------------------------------------------------------------------------
 readonly max_glibc=2.34 max_glibcxx=3.4.29
-readonly allowed_libraries="libnl-3.so.200 libnl-route-3.so.200 libc.so.6 libm.so.6 libstdc++.so.6 libgcc_s.so.1 ld-linux-x86-64.so.2"
+readonly allowed_libraries="libnl-3.so.200 libnl-route-3.so.200 libz.so.1 libc.so.6 libm.so.6 libstdc++.so.6 libgcc_s.so.1 ld-linux-x86-64.so.2"
 
 # Highest version of symbol set $2 (GLIBC, GLIBCXX) that binary $1 requires.
 highest_symbol_version() {
@@ -134,7 +134,7 @@ Version: $version
 Architecture: amd64
 Maintainer: podnetd maintainers <podnetd@localhost>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: libnl-3-200, libnl-route-3-200
+Depends: libnl-3-200, libnl-route-3-200, zlib1g
 Section: net
 Priority: optional
 Description: pod-network diagnostics agent for a Kubernetes worker node

@@ -85,13 +85,15 @@ public struct ExpectationsResolver: Sendable {
 
     /// The expectations for `config` with the node's facts (this node's, or a dump's).
     public func expectations(_ config: PodnetConfig, facts: NodeFacts) -> Expectations {
-        Expectations(
+        var expectations = Expectations(
             cni: config.cni, podCIDRs: config.podCIDRs, blockSize: config.blockSize, blockSizeV6: config.blockSizeV6,
             serviceCIDRs: config.serviceCIDRs, calico: config.calico, hostGW: config.hostGW, maxPods: facts.maxPods,
             maxPodsSource: facts.maxPodsSource, kubeletConfigPath: facts.kubeletConfigPath,
             instanceType: facts.instanceType, instanceTypeSource: facts.instanceTypeSource, vCPUs: facts.vCPUs,
             awsVpcCni: config.awsVpcCni, thresholds: config.thresholds,
             maxPodsMayBeOverridden: facts.maxPodsMayBeOverridden, kernelRelease: facts.kernelRelease)
+        expectations.explicitKeys = config.explicitKeys
+        return expectations
     }
 
     /// This node's facts as `config` resolves them: vCPUs, instance type, kubelet's maxPods (each with

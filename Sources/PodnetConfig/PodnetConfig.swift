@@ -37,6 +37,12 @@ public struct PodnetConfig: Sendable, Hashable {
     public var logLevel: LogLevel
     /// The node's Kubernetes name; nil: resolved by `NodeIdentity` (NODE_NAME, Calico, hostname).
     public var nodeName: String? = nil
+    /// Where to read the cluster's view (Kubernetes API) and how old it may get.
+    public var kubernetes = KubernetesSettings()
+    /// Where the AWS VPC CNI's ipamd keeps its record of pod IPs.
+    public var ipamd = IpamdSettings()
+    /// The top-level keys the config file set explicitly: they win over what the cluster says.
+    public var explicitKeys: Set<String> = []
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,

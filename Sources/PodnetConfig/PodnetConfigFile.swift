@@ -9,6 +9,7 @@ public enum PodnetConfigFile {
         "cni", "podCIDRs", "blockSize", "blockSizeV6", "serviceCIDR", "calico", "hostGW", "maxPods",
         "kubeletConfigPath", "instanceType", "awsVpcCni", "thresholds", "listen", "resyncInterval", "graceSeconds",
         "debounceMilliseconds", "maxFindingSeries", "auth", "logLevel", "nodeName",
+        "kubernetes", "ipamd",
     ]
     static let calicoKeys = ["vxlanDevice", "vxlanDeviceV6", "vxlanVNI", "vxlanPort", "expectedRemoteBlocks", "vxlanMode"]
     static let remoteBlockKeys = ["block", "tunnelIP"]
@@ -59,7 +60,12 @@ public enum PodnetConfigFile {
         for entry in try reader.entries(root, at: nil, allowed: topLevelKeys) where !reader.isNull(entry.value) {
             let value = entry.value
             let key = entry.path
+            config.explicitKeys.insert(entry.name)
             switch entry.name {
+            case "kubernetes":
+                config.kubernetes = try parseKubernetes(value, at: key, reader: reader)
+            case "ipamd":
+                config.ipamd = try parseIpamd(value, at: key, reader: reader)
             case "cni":
                 let text = try reader.choice(value, at: key, values: CNISetting.configValues)
                 config.cni = CNISetting(configValue: text) ?? .auto

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PodnetAnalysis
 import PodnetConfig
+import PodnetCluster
 import PodnetHTTP
 import Synchronization
 
@@ -99,6 +100,9 @@ public struct Daemon: Sendable {
                 control.requestStop()
             }
         }
+        let cluster = ClusterFeed(
+            config: initial.config, nodeName: node.name, nodeNameSource: node.source.rawValue, logger: logger,
+            onChange: { control.requestAnalysis() })
         var loop = WatchLoop(
             board: board, metrics: metrics, control: control, notifier: notifier, logger: logger,
             version: version, worker: worker, stallOnReload: Self.testStall(ProcessInfo.processInfo.environment),
@@ -117,7 +121,9 @@ public struct Daemon: Sendable {
                 }
             })
         loop.node = node
+        loop.clusterInput = { cluster.input() }
         loop.run(initial: initial)
+        _ = ClusterOnce.blocking { await cluster.stop() }
         servers.forEach { $0.stop() }
         signals.stop()
         logger.info("stopped")

@@ -36,6 +36,7 @@ public struct StatusDocument: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion, node, cni, checkedAt, summary, findings, inventory, capacity, daemon
+        case cluster
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -49,6 +50,7 @@ public struct StatusDocument: Sendable, Encodable {
         try container.encode(effectiveReport.inventory, forKey: .inventory)
         try container.encode(effectiveReport.capacity, forKey: .capacity)
         try container.encode(daemon, forKey: .daemon)
+        try container.encodeIfPresent(effectiveReport.cluster, forKey: .cluster)
     }
 
     /// Pretty JSON in the keys' declared order, with a trailing newline; the document is small

@@ -41,6 +41,8 @@ public struct WatchLoop: Sendable {
     public let stallOnReload: Duration?
     /// The node's name as resolved at start, shown in /status (`daemon.node`, `daemon.nodeSource`).
     public var node: NodeIdentity?
+    /// The cluster's view for each analysis, from memory (never waits for the API); nil: none.
+    public var clusterInput: @Sendable () -> ClusterInput? = { nil }
 
     /// How long the loop must have nothing due before it returns freed memory.
     static let quietBeforeTrim: Duration = .milliseconds(500)
@@ -161,6 +163,9 @@ public struct WatchLoop: Sendable {
                 default:
                     break
                 }
+                if control.takeAnalysisRequest() {
+                    state.analysisRequested(now: .now, debounce: configuration.settings.debounce)
+                }
             } catch {
                 logger.error("netlink event socket failed, reopening it and re-reading the state: \(error)")
                 stream = nil
@@ -219,9 +224,15 @@ public struct WatchLoop: Sendable {
     private func analyse(_ snapshot: NodeSnapshot, configuration: LoadedConfiguration, state: inout WatchLoopState) -> ContinuousClock.Instant? {
         let started = ContinuousClock.now
         let wallNow = Date()
-        let report = Analyzer.analyze(
-            snapshot: snapshot, expectations: configuration.expectations,
-            checkedAt: RFC3339.format(secondsSince1970: Int(wallNow.timeIntervalSince1970)))
+        let checkedAt = RFC3339.format(secondsSince1970: Int(wallNow.timeIntervalSince1970))
+        let cluster = clusterInput()
+        let report =
+            if let cluster {
+                Analyzer.analyze(
+                    snapshot: snapshot, expectations: configuration.expectations, cluster: cluster, checkedAt: checkedAt)
+            } else {
+                Analyzer.analyze(snapshot: snapshot, expectations: configuration.expectations, checkedAt: checkedAt)
+            }
         let duration = ContinuousClock.now - started
         let update = state.tracker.observe(report.findings, grace: configuration.settings.grace, now: wallNow)
         for entry in FindingLog.entries(appeared: update.appeared, resolved: update.resolved) {
@@ -240,6 +251,11 @@ public struct WatchLoop: Sendable {
                 document: document, analyzedAt: .now,
                 explain: ExplainSource(snapshot: snapshot, expectations: configuration.expectations, report: report)))
         metrics.record(MetricsUpdate(report: document.effectiveReport, snapshot: snapshot, duration: duration, at: wallNow))
+        // While the API is away the view ages on its own: look again so its age and the bound hold.
+        if cluster?.outage != nil {
+            let soon = ContinuousClock.now + .seconds(5)
+            return min(update.nextDue ?? soon, soon)
+        }
         return update.nextDue
     }
 

@@ -142,6 +142,13 @@ struct WatchLoopState {
         return .analyse
     }
 
+    /// Something other than netlink changed what the analysis sees (the cluster's view): analyse
+    /// after the debounce, if there is a snapshot to analyse.
+    mutating func analysisRequested(now: Instant, debounce: Duration) {
+        guard haveSnapshot else { return }
+        analysisDue = min(analysisDue ?? now + debounce, now + debounce)
+    }
+
     /// Events were read unparsed while waiting out an overrun: the quiet period starts again.
     mutating func eventsDiscarded(now: Instant) { resyncs.eventsArrived(at: now) }
 

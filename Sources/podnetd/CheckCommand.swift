@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PodnetAnalysis
+import PodnetCluster
 import PodnetConfig
 import PodnetModel
 import PodnetNetlink
@@ -40,8 +41,14 @@ struct CheckCommand: ParsableCommand {
         let readStarted = clock.now
         let nodeSnapshot = try source.nodeSnapshot()
         let expectations = try source.expectations(loaded, for: nodeSnapshot)
+        let cluster = try clusterInput(config: loaded, snapshot: nodeSnapshot)
         let analysisStarted = clock.now
-        let report = Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: RFC3339.now())
+        let report =
+            if let cluster {
+                Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, cluster: cluster, checkedAt: RFC3339.now())
+            } else {
+                Analyzer.analyze(snapshot: nodeSnapshot, expectations: expectations, checkedAt: RFC3339.now())
+            }
         if timing {
             let read = analysisStarted - readStarted
             let analysis = clock.now - analysisStarted
@@ -60,6 +67,23 @@ struct CheckCommand: ParsableCommand {
     static func milliseconds(_ duration: Duration) -> String {
         let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return String(format: "%.1f", value)
+    }
+
+    /// The cluster's view: from the dump with --snapshot (exactly what the live check saw), else one
+    /// list of the API server and ipamd's record; nil when podnetd reads nothing of the cluster.
+    private func clusterInput(config: PodnetConfig, snapshot nodeSnapshot: NodeSnapshot) throws -> ClusterInput? {
+        guard let snapshot = source.snapshot else {
+            let node = NodeIdentity.resolve(configured: config.nodeName, environment: ProcessInfo.processInfo.environment)
+            return ClusterOnce.blocking {
+                await ClusterOnce.read(
+                    kubernetes: config.kubernetes, ipamd: config.ipamd, nodeName: node.name,
+                    nodeNameSource: node.source.rawValue)
+            } ?? nil
+        }
+        guard let record = try DumpDocument.clusterRecord(path: snapshot) else { return nil }
+        return ClusterInput(
+            view: record.view, viewAgeSeconds: 0, maxViewAgeSeconds: config.kubernetes.maxViewAgeSeconds,
+            unavailableReason: record.unavailableReason, ipamd: record.ipamd)
     }
 }
 

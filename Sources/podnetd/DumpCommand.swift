@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import PodnetCluster
 import PodnetConfig
 import PodnetModel
 import PodnetNetlink
@@ -17,7 +19,7 @@ struct DumpCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Config file for the node facts (default \(PodnetConfig.defaultPath); missing means defaults).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Config file for the node facts and the cluster view (default \(PodnetConfig.defaultPath); missing means defaults).", valueName: "file"))
     var config: String?
 
     @Option(name: .shortAndLong, help: "Output format: json (podnetd's snapshot document) or text (ip-style).")
@@ -31,26 +33,53 @@ struct DumpCommand: ParsableCommand {
             StandardStreams.error("cannot read the network state: \(error)")
             throw ExitCode(2)
         }
-        snapshot.nodeFacts = nodeFacts()
+        let loaded = configuration()
+        snapshot.nodeFacts = nodeFacts(loaded)
         switch format {
-        case .json: SnapshotJSONWriter.write(snapshot) { StandardStreams.writeOut(UnsafeRawBufferPointer($0)) }
+        case .json:
+            guard let record = clusterRecord(loaded ?? PodnetConfig()) else {
+                SnapshotJSONWriter.write(snapshot) { StandardStreams.writeOut(UnsafeRawBufferPointer($0)) }
+                return
+            }
+            var bytes: [UInt8] = []
+            SnapshotJSONWriter.write(snapshot) { bytes.append(contentsOf: UnsafeRawBufferPointer($0)) }
+            StandardStreams.writeOut(try DumpDocument.appending(record, to: bytes))
         case .text: StandardStreams.writeOut(SnapshotTextFormatter.render(snapshot))
         }
     }
 
-    /// The node's facts as `check` would resolve them here. A dump is for a support ticket, so a
-    /// config problem does not stop it: it is said on stderr and the facts it affects say why.
-    private func nodeFacts() -> NodeFacts {
+    /// The config file. A dump is for a support ticket, so a config problem does not stop it: it is
+    /// said on stderr, and the node facts and cluster view are resolved with the defaults.
+    private func configuration() -> PodnetConfig? {
+        do {
+            return try PodnetConfigFile.load(path: config)
+        } catch {
+            StandardStreams.error("\(error); the dump's node facts and cluster view are resolved without the config")
+            return nil
+        }
+    }
+
+    /// The node's facts as `check` would resolve them here; the facts a config problem affects say why.
+    private func nodeFacts(_ loaded: PodnetConfig?) -> NodeFacts {
         let resolver = ExpectationsResolver()
         do {
-            return try resolver.nodeFacts(PodnetConfigFile.load(path: config))
+            return try resolver.nodeFacts(loaded ?? PodnetConfig())
         } catch {
-            StandardStreams.error("\(error); the dump's node facts are resolved without the config")
-            do {
-                return try resolver.nodeFacts(PodnetConfig())
-            } catch {
-                return NodeFacts(instanceTypeSource: "unknown: \(error)", maxPodsSource: "unknown: \(error)")
-            }
+            return NodeFacts(instanceTypeSource: "unknown: \(error)", maxPodsSource: "unknown: \(error)")
         }
+    }
+
+    /// The cluster's view and ipamd's record as `check` would read them; nil when podnetd reads
+    /// nothing of the cluster here.
+    private func clusterRecord(_ loaded: PodnetConfig) -> ClusterRecord? {
+        let node = NodeIdentity.resolve(configured: loaded.nodeName, environment: ProcessInfo.processInfo.environment)
+        guard
+            let input = ClusterOnce.blocking({
+                await ClusterOnce.read(
+                    kubernetes: loaded.kubernetes, ipamd: loaded.ipamd, nodeName: node.name,
+                    nodeNameSource: node.source.rawValue)
+            }) ?? nil
+        else { return nil }
+        return ClusterRecord(view: input.view, unavailableReason: input.unavailableReason, ipamd: input.ipamd)
     }
 }

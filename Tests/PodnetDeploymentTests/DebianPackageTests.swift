@@ -9,7 +9,7 @@ struct DebianPackageTests {
     func metadata() throws {
         let release = try ReleaseArtefacts.built()
         let depends = try runChecked("dpkg-deb", ["-f", release.deb, "Depends"])
-        #expect(depends.trimmingCharacters(in: .whitespacesAndNewlines) == "libnl-3-200, libnl-route-3-200")
+        #expect(depends.trimmingCharacters(in: .whitespacesAndNewlines) == "libnl-3-200, libnl-route-3-200, zlib1g")
         let version = try runChecked("dpkg-deb", ["-f", release.deb, "Version"])
         #expect(version.trimmingCharacters(in: .whitespacesAndNewlines) == release.version)
 

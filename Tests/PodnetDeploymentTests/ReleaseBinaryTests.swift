@@ -8,9 +8,9 @@ struct ReleaseBinaryTests {
     /// Amazon Linux 2023 and RHEL 9: glibc 2.34, GCC 11's libstdc++.
     static let maxGLIBC = [2, 34]
     static let maxGLIBCXX = [3, 4, 29]
-    /// The shared libraries a node must have: libnl (soname 200), glibc, the C++ runtime.
+    /// The shared libraries a node must have: libnl (soname 200), zlib, glibc, the C++ runtime.
     static let allowedLibraries: Set<String> = [
-        "libnl-3.so.200", "libnl-route-3.so.200", "libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1",
+        "libnl-3.so.200", "libnl-route-3.so.200", "libz.so.1", "libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1",
         "ld-linux-x86-64.so.2",
     ]
 

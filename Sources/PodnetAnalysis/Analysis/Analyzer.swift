@@ -14,6 +14,35 @@ public enum Analyzer {
         return analysis.makeReport(checkedAt: checkedAt)
     }
 
+    /// `analyze` with the cluster's view: expectations the config leaves open come from the
+    /// cluster, the cluster-derived checks run while the view is young enough, and the report says
+    /// how current it was and where each expectation came from.
+    public static func analyze(
+        snapshot: NodeSnapshot, expectations: Expectations, cluster: ClusterInput, checkedAt: String
+    ) -> Report {
+        let usable = cluster.usableView
+        var effective = expectations
+        var sources: [ExpectationSource] = []
+        if let usable {
+            (effective, sources) = ClusterExpectations.merge(expectations, view: usable)
+        }
+        let analysis = Analysis(snapshot: snapshot, expectations: effective, cluster: usable, ipamd: cluster.ipamd)
+        analysis.run()
+        analysis.checkClusterStatus(cluster)
+        if cluster.ipamd != nil {
+            sources.append(ExpectationSource(expectation: "podIPs", source: "ipamd (\(cluster.ipamd?.source ?? ""))"))
+        }
+        var report = analysis.makeReport(checkedAt: checkedAt)
+        report.cluster = analysis.clusterReport(cluster, sources: sources)
+        if let podCIDRs = sources.first(where: { $0.expectation == "podCIDRs" }), podCIDRs.source.hasPrefix("cluster") {
+            report.inventory.podCIDRsSource = podCIDRs.source
+        }
+        if let ipamd = cluster.ipamd, !ipamd.enis.isEmpty {
+            report.capacity.notes.append("ipamd pool: \(IpamdPool(ipamd))")
+        }
+        return report
+    }
+
     /// The pod network `analyze` would check, and why (without running the checks).
     public static func detectCNI(snapshot: NodeSnapshot, expectations: Expectations) -> CNIReport {
         let analysis = Analysis(snapshot: snapshot, expectations: expectations)
@@ -41,10 +70,16 @@ final class Analysis {
     var vxlanRouteCount = 0
     var vtepCount = 0
     var capacity = CapacityReport()
+    /// The cluster's view, when it is young enough to check against.
+    let cluster: ClusterView?
+    /// ipamd's record of pod IPs (AWS VPC CNI).
+    let ipamd: IpamdView?
 
-    init(snapshot: NodeSnapshot, expectations: Expectations) {
+    init(snapshot: NodeSnapshot, expectations: Expectations, cluster: ClusterView? = nil, ipamd: IpamdView? = nil) {
         self.snapshot = snapshot
         self.expectations = expectations
+        self.cluster = cluster
+        self.ipamd = ipamd
         var watched: Set<IPPrefix> = []
         for expected in expectations.calico.expectedRemoteBlocks { watched.insert(expected.block.network) }
         for expected in expectations.hostGW.expectedRoutes { watched.insert(expected.cidr.network) }
@@ -136,9 +171,11 @@ final class Analysis {
         case .calicoVXLAN:
             checkCalicoVXLAN()
             checkWorkloads()
+            checkCalicoAgainstCluster()
         case .awsVPCCNI:
             checkWorkloads()
             checkVPCCNI()
+            checkVPCCNIAgainstIpamd()
         case .hostGW:
             checkWorkloads()
             checkHostGW()

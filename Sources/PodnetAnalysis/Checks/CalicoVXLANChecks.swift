@@ -154,6 +154,7 @@ extension Analysis {
                 problems.append("its underlay interface (index \(underlayIndex)) does not exist")
             }
         }
+        problems += clusterDeviceProblems(link: link, family: family)
         guard !problems.isEmpty else { return }
         add(
             Finding(
@@ -398,7 +399,8 @@ extension Analysis {
         add(
             Finding(
                 check: .vxlanRouteMissing, object: block.description,
-                summary: "no route for remote block \(block) via \(expected.tunnelIP) dev \(link.name)",
+                summary: "no route for remote block \(block)\(expected.node.map { " of node \($0)" } ?? "") via "
+                    + "\(expected.tunnelIP) dev \(link.name)",
                 detail: "The block \(block) lives on the node with tunnel IP \(expected.tunnelIP); this node needs "
                     + "`\(block) via \(expected.tunnelIP) dev \(link.name) onlink` to reach its pods. Without it, "
                     + "traffic from this node's pods to that block follows the default route and is lost: the pods "

@@ -37,6 +37,8 @@ public struct Expectations: Sendable, Hashable {
     /// The node's kernel release (`uname -r`: this node's, or the one a dump recorded); nil when
     /// unknown (a dump without node facts).
     public var kernelRelease: String?
+    /// The config keys set explicitly (top-level names): what the cluster view must not override.
+    public var explicitKeys: Set<String> = []
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,
@@ -111,10 +113,13 @@ public struct CalicoExpectations: Sendable, Hashable {
 public struct ExpectedRemoteBlock: Sendable, Hashable {
     public var block: IPPrefix
     public var tunnelIP: IPAddress
+    /// The owning node's name, when the cluster said who owns the block.
+    public var node: String?
 
-    public init(block: IPPrefix, tunnelIP: IPAddress) {
+    public init(block: IPPrefix, tunnelIP: IPAddress, node: String? = nil) {
         self.block = block
         self.tunnelIP = tunnelIP
+        self.node = node
     }
 }
 

@@ -34,6 +34,7 @@ public enum ReportTextRenderer {
         }
         lines.append("")
         lines.append(capacityLine(report))
+        if let cluster = report.cluster { lines.append(contentsOf: clusterLines(cluster)) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -197,5 +198,27 @@ public enum ReportTextRenderer {
 extension Substring {
     fileprivate var trimmingSpaces: String {
         String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+extension ReportTextRenderer {
+    /// `cluster: current view (3 nodes, 4 block affinities, 1 pool) of https://… (kubeconfig …), 0 s old;
+    /// node vm (hostname)` and where each expectation came from.
+    static func clusterLines(_ cluster: ClusterReport) -> [String] {
+        var line = "cluster: "
+        if let age = cluster.viewAgeSeconds {
+            line += "\(cluster.state) view (\(cluster.nodes) nodes, \(cluster.blockAffinities) block affinities, "
+                + "\(cluster.pools) pools) from \(cluster.source), \(age) s old"
+            if let node = cluster.nodeName { line += "; this node is \(node) (\(cluster.nodeNameSource ?? "?"))" }
+        } else {
+            line += "\(cluster.state): \(cluster.source)"
+        }
+        var lines = [line]
+        if !cluster.expectationSources.isEmpty {
+            lines.append(
+                "expectations: "
+                    + cluster.expectationSources.map { "\($0.expectation) from \($0.source)" }.joined(separator: "; "))
+        }
+        return lines
     }
 }

@@ -84,6 +84,17 @@ extension CheckID {
     public static let customNetworkingMismatch = CheckID(rawValue: "custom-networking-mismatch")
     public static let neighbourTablePressure = CheckID(rawValue: "neighbour-table-pressure")
     public static let conntrackTablePressure = CheckID(rawValue: "conntrack-table-pressure")
+    // Cluster view (Kubernetes API, ipamd)
+    public static let clusterAPIUnreachable = CheckID(rawValue: "cluster-api-unreachable")
+    public static let clusterViewStale = CheckID(rawValue: "cluster-view-stale")
+    public static let clusterNodeUnknown = CheckID(rawValue: "cluster-node-unknown")
+    public static let vxlanVTEPMissing = CheckID(rawValue: "vxlan-vtep-missing")
+    public static let vxlanVTEPStale = CheckID(rawValue: "vxlan-vtep-stale")
+    public static let blockRouteLeaked = CheckID(rawValue: "block-route-leaked")
+    public static let eniPodRouteMissing = CheckID(rawValue: "eni-pod-route-missing")
+    public static let eniFromRuleMissing = CheckID(rawValue: "eni-from-rule-missing")
+    public static let eniIPLeaked = CheckID(rawValue: "eni-ip-leaked")
+    public static let ipamdNoFreeIP = CheckID(rawValue: "ipamd-no-free-ip")
 
     /// Every check podnetd runs, in a stable order; the daemon exports one metric series per entry.
     public static let catalogue: [CheckDescriptor] = [
@@ -207,6 +218,35 @@ extension CheckID {
         CheckDescriptor(
             id: .conntrackTablePressure, area: "host", defaultSeverity: .warning,
             description: "nf_conntrack_count at 90 % of nf_conntrack_max or more (critical when full)"),
+            id: .clusterAPIUnreachable, area: "cluster", defaultSeverity: .info,
+            description: "the Kubernetes API is unreachable: the last good cluster view is used"),
+        CheckDescriptor(
+            id: .clusterViewStale, area: "cluster", defaultSeverity: .warning,
+            description: "no cluster view, or one older than kubernetes.maxViewAgeSeconds: the cluster-derived checks did not run"),
+        CheckDescriptor(
+            id: .clusterNodeUnknown, area: "cluster", defaultSeverity: .warning,
+            description: "the cluster has no Node of this node's name"),
+        CheckDescriptor(
+            id: .vxlanVTEPMissing, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "another node's VTEP (neighbour tunnel IP → MAC, FDB MAC → node IP) is not programmed"),
+        CheckDescriptor(
+            id: .vxlanVTEPStale, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "another node's VTEP is programmed with a MAC or node address its Node object no longer has"),
+        CheckDescriptor(
+            id: .blockRouteLeaked, area: "calico-vxlan", defaultSeverity: .warning,
+            description: "a block route (through the VXLAN device, or a blackhole) for a block no node owns"),
+        CheckDescriptor(
+            id: .eniPodRouteMissing, area: "aws-vpc-cni", defaultSeverity: .critical,
+            description: "a pod IP ipamd allocated has no /32 route to an eni… veth"),
+        CheckDescriptor(
+            id: .eniFromRuleMissing, area: "aws-vpc-cni", defaultSeverity: .critical,
+            description: "a pod IP of a secondary ENI lacks its `from POD lookup TABLE` rule (priority 1536)"),
+        CheckDescriptor(
+            id: .eniIPLeaked, area: "aws-vpc-cni", defaultSeverity: .warning,
+            description: "a pod route or rule for an IP ipamd has not allocated"),
+        CheckDescriptor(
+            id: .ipamdNoFreeIP, area: "aws-vpc-cni", defaultSeverity: .warning,
+            description: "below maxPods, but ipamd has no free IP (all assigned or cooling down): new pods fail to get one"),
     ]
 
     static let catalogueByID: [CheckID: CheckDescriptor] = Dictionary(

@@ -16,6 +16,8 @@ public struct Report: Sendable, Codable, Hashable {
     public var findings: [Finding]
     public var inventory: Inventory
     public var capacity: CapacityReport
+    /// How the cluster's view was used; absent when podnetd did not read the cluster.
+    public var cluster: ClusterReport?
 
     public init(
         schemaVersion: Int = Report.currentSchemaVersion, node: String, cni: CNIReport, checkedAt: String,
@@ -33,6 +35,7 @@ public struct Report: Sendable, Codable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion, node, cni, checkedAt, summary, findings, inventory, capacity
+        case cluster
     }
 
     /// The most severe finding's severity; nil when there is none.

@@ -1,0 +1,178 @@
+import PodnetModel
+
+/// Calico VXLAN checks that need the cluster's view: every other node's VTEP exactly as the Node
+/// object says, no block route nobody owns, this node's own blocks blackholed.
+extension Analysis {
+    /// Runs the cluster-derived Calico checks; nothing without a usable view.
+    func checkCalicoAgainstCluster() {
+        guard let view = cluster else { return }
+        if view.localNode == nil {
+            add(
+                Finding(
+                    check: .clusterNodeUnknown, object: view.nodeName,
+                    summary: "the cluster has no Node named \(view.nodeName) (\(view.nodeNameSource)): this node's own "
+                        + "blocks and tunnel address were not checked",
+                    detail: "podnetd compares this node with its Node object: its block affinities, VXLAN tunnel "
+                        + "address and MAC, its Calico IPv4 address and pod capacity. The cluster's \(view.nodes.count) "
+                        + "Nodes include none named \(view.nodeName), so either podnetd took the wrong name or the "
+                        + "node is not (or no longer) registered. Other nodes' blocks and VTEPs were still checked.",
+                    evidence: [],
+                    remediation: "Compare kubectl get nodes -o name with the name podnetd used; set nodeName in "
+                        + "podnetd's config, or NODE_NAME through the downward API (spec.nodeName) in its DaemonSet."))
+        }
+        checkVTEPsAgainstCluster(view)
+        checkLeakedBlockRoutes(view)
+        checkOwnBlocksBlackholed(view)
+    }
+
+    /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
+    func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
+        guard family == .ipv4, let node = cluster?.localNode else { return [] }
+        var problems: [String] = []
+        if let expected = node.calicoIPv4Address?.address, let local = link.vxlan?.local, local != expected {
+            problems.append("local address \(local) is not the node's Calico IPv4 address \(expected) (projectcalico.org/IPv4Address)")
+        }
+        if let tunnel = node.vxlanTunnelAddress,
+            !(index.addressesByIndex[link.index] ?? []).contains(where: { $0.prefix.address == tunnel })
+        {
+            problems.append("it does not carry the node's tunnel address \(tunnel) (projectcalico.org/IPv4VXLANTunnelAddr)")
+        }
+        if let mac = node.vxlanTunnelMAC, let own = link.mac, own != mac {
+            problems.append("its MAC \(own) is not the node's VXLANTunnelMACAddr \(mac): other nodes send to \(mac)")
+        }
+        return problems
+    }
+
+    /// Every other node with a tunnel address and MAC: a permanent neighbour tunnel IP → exactly its
+    /// MAC, and an FDB entry for that MAC → exactly its node address.
+    private func checkVTEPsAgainstCluster(_ view: ClusterView) {
+        let calico = expectations.calico
+        guard let device = index.linksByName[calico.vxlanDevice] else { return }
+        let fdb = index.vxlanFDB[device.index] ?? [:]
+        // 5,000 nodes on a healthy node: compare first, build text (evidence) only for a problem.
+        for position in view.nodes.indices where view.nodes[position].name != view.nodeName {
+            guard let tunnelIP = view.nodes[position].vxlanTunnelAddress, tunnelIP.family == .ipv4,
+                let mac = view.nodes[position].vxlanTunnelMAC
+            else { continue }
+            let underlay = view.nodes[position].vxlanUnderlayAddress
+            let neighbour = index.vxlanNeighbours[NodeIndex.NeighbourKey(interfaceIndex: device.index, address: tunnelIP)]
+            let entries = fdb[mac] ?? []
+            let neighbourHolds = neighbour?.mac == mac && neighbour?.state.contains(.permanent) == true
+            let fdbHolds = entries.contains { $0.destination != nil && ($0.destination == underlay || underlay == nil) }
+            if neighbourHolds && fdbHolds { continue }
+            let node = view.nodes[position]
+            let destinations = entries.filter { $0.destination != nil }
+            var stale: [String] = []
+            var missing: [String] = []
+            var evidence: [String] = []
+            if let neighbour {
+                evidence.append(syntax.neighbour(neighbour))
+                if let programmed = neighbour.mac, programmed != mac {
+                    stale.append("neighbour \(tunnelIP) → \(programmed), but the node's VXLANTunnelMACAddr is \(mac)")
+                    evidence.append(contentsOf: (fdb[programmed] ?? []).map(syntax.fdb))
+                } else if neighbour.mac == nil || !neighbour.state.contains(.permanent) {
+                    missing.append("the neighbour entry for \(tunnelIP) is not a permanent one with MAC \(mac)")
+                }
+            } else {
+                missing.append("no neighbour entry \(tunnelIP) → \(mac)")
+            }
+            evidence.append(contentsOf: destinations.map(syntax.fdb))
+            if destinations.isEmpty {
+                missing.append("no FDB entry \(mac) → \(underlay.map(\.description) ?? "its node address")")
+            } else if let underlay, !destinations.contains(where: { $0.destination == underlay }) {
+                let programmed = destinations.compactMap(\.destination).map(\.description).joined(separator: ", ")
+                stale.append("FDB \(mac) → \(programmed), but the node's address is \(underlay)")
+            }
+            if !stale.isEmpty {
+                add(
+                    Finding(
+                        check: .vxlanVTEPStale, object: node.name,
+                        summary: "node \(node.name): " + (stale + missing).joined(separator: "; "),
+                        detail: "Felix programs each remote node's VTEP from its Node object: tunnel IP \(tunnelIP) → "
+                            + "MAC \(mac) (neighbour) and MAC → \(underlay.map(\.description) ?? "its address") (FDB). "
+                            + "This node still has an older value: the remote node was re-created (new MAC) or changed "
+                            + "its address, and Felix here missed the update. Packets to its pods are sent to a MAC or "
+                            + "host that no longer answers: pods there are unreachable from here, silently.",
+                        evidence: Self.capped(evidence),
+                        remediation: "Compare: kubectl get node \(node.name) -o yaml (annotations "
+                            + "projectcalico.org/VXLANTunnelMACAddr, IPv4Address) with ip neigh show dev \(device.name) "
+                            + "and bridge fdb show dev \(device.name). Restart calico-node on this node so Felix "
+                            + "reprograms the VTEP — \(calicoNodeCommands)."))
+            } else if !missing.isEmpty {
+                add(
+                    Finding(
+                        check: .vxlanVTEPMissing, object: node.name,
+                        summary: "node \(node.name): " + missing.joined(separator: "; "),
+                        detail: "Felix programs one VTEP per remote node: a permanent neighbour tunnel IP \(tunnelIP) → "
+                            + "MAC \(mac) and an FDB entry MAC → \(underlay.map(\.description) ?? "its address") on "
+                            + "\(device.name). Without them the kernel cannot address or deliver VXLAN packets to node "
+                            + "\(node.name): its pods are unreachable from here.",
+                        evidence: Self.capped(evidence),
+                        remediation: "Inspect: ip neigh show dev \(device.name); bridge fdb show dev \(device.name). Felix "
+                            + "programs VTEPs when it learns the node: read calico-node's log here and restart it — "
+                            + "\(calicoNodeCommands)."))
+            }
+        }
+    }
+
+    /// Block routes through the VXLAN device, and Felix blackholes, for blocks no node owns (or this
+    /// node's own blocks sent through the tunnel).
+    private func checkLeakedBlockRoutes(_ view: ClusterView) {
+        var owners: [IPPrefix: String] = [:]
+        owners.reserveCapacity(view.blockAffinities.count)
+        for affinity in view.blockAffinities where !affinity.deleted { owners[affinity.cidr.network] = affinity.node }
+        var leaks: [IPPrefix: (reason: String, routes: [Route])] = [:]
+        for positions in index.routesViaVXLAN.values {
+            for position in positions {
+                let route = snapshot.routes[position]
+                guard route.table == .main, !route.destination.isHost else { continue }
+                let block = route.destination.network
+                switch owners[block] {
+                case nil:
+                    leaks[block, default: ("no node owns it (no BlockAffinity)", [])].routes.append(route)
+                case view.nodeName?:
+                    leaks[block, default: ("it is this node's own block", [])].routes.append(route)
+                default:
+                    continue
+                }
+            }
+        }
+        for route in index.felixBlackholes where route.table == .main && owners[route.destination.network] == nil {
+            leaks[route.destination.network, default: ("no node owns it (no BlockAffinity)", [])].routes.append(route)
+        }
+        for (block, leak) in leaks.sorted(by: { $0.key < $1.key }) {
+            add(
+                Finding(
+                    check: .blockRouteLeaked, object: block.description,
+                    summary: "route for block \(block), but \(leak.reason)",
+                    detail: "Felix routes exactly the blocks of the cluster's BlockAffinities: other nodes' blocks via "
+                        + "their tunnel IPs, this node's own as blackholes. A route for \(block) that matches no "
+                        + "affinity is a leftover — of a node that left, or of a block that was released — and "
+                        + "sends traffic for addresses Calico may hand out again to the wrong place.",
+                    evidence: Self.capped(leak.routes.map(syntax.route)),
+                    remediation: "Check: calicoctl ipam show --show-blocks; kubectl get blockaffinities.crd.projectcalico.org "
+                        + "| grep \(block.address). Restart calico-node on this node so Felix removes stale routes — "
+                        + "\(calicoNodeCommands)."))
+        }
+    }
+
+    /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`.
+    private func checkOwnBlocksBlackholed(_ view: ClusterView) {
+        let blackholes = Set(index.felixBlackholes.map(\.destination.network))
+        let reported = Set(findings.filter { $0.check == .blockBlackholeMissing }.map(\.object))
+        for affinity in view.blockAffinities where affinity.node == view.nodeName && affinity.isConfirmed {
+            let block = affinity.cidr.network
+            guard !blackholes.contains(block), !reported.contains(block.description) else { continue }
+            add(
+                Finding(
+                    check: .blockBlackholeMissing, object: block.description,
+                    summary: "block \(block) is affine to this node (BlockAffinity \(affinity.name)) but has no blackhole route",
+                    detail: "Felix installs `blackhole BLOCK proto 80` for each block this node owns, so that packets "
+                        + "to addresses of the block no pod holds are dropped here instead of following the default "
+                        + "route out of the node. The cluster says \(block) belongs here; Felix has not programmed it.",
+                    evidence: [],
+                    remediation: "Check calico-node on this node (its log, its readiness) and restart it — "
+                        + "\(calicoNodeCommands)."))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import PodnetModel
+
+/// Fills the expectations the config left open from the cluster's view. The config stays the
+/// override: a key set explicitly is never replaced. Pure.
+public enum ClusterExpectations {
+    /// The expectations with the cluster's pools, remote blocks, maxPods and instance type, and
+    /// where each one came from.
+    public static func merge(
+        _ expectations: Expectations, view: ClusterView, table: ENILimitsTable = .embedded
+    ) -> (expectations: Expectations, sources: [ExpectationSource]) {
+        var merged = expectations
+        var sources: [ExpectationSource] = []
+        let explicit = expectations.explicitKeys
+        let local = view.localNode
+
+        // Pod CIDRs and block sizes: the IP pools.
+        if !expectations.podCIDRs.isEmpty || explicit.contains("podCIDRs") {
+            sources.append(ExpectationSource(expectation: "podCIDRs", source: "config"))
+        } else if !view.pools.isEmpty {
+            merged.podCIDRs = view.pools.map(\.cidr.network).sorted()
+            sources.append(
+                ExpectationSource(
+                    expectation: "podCIDRs",
+                    source: "cluster (IPPools \(view.pools.map(\.name).joined(separator: ", ")))"))
+        } else {
+            sources.append(ExpectationSource(expectation: "podCIDRs", source: "kernel inference"))
+        }
+        for family in [AddressFamily.ipv4, .ipv6] {
+            let key = family == .ipv6 ? "blockSizeV6" : "blockSize"
+            let sizes = Set(view.pools.filter { $0.cidr.family == family }.map(\.effectiveBlockSize))
+            if explicit.contains(key) {
+                sources.append(ExpectationSource(expectation: key, source: "config"))
+            } else if sizes.count == 1, let size = sizes.first {
+                if family == .ipv6 { merged.blockSizeV6 = size } else { merged.blockSize = size }
+                sources.append(ExpectationSource(expectation: key, source: "cluster (IPPool blockSize)"))
+            }
+        }
+
+        // Remote blocks: every confirmed block of every other node, via its tunnel IP.
+        if !expectations.calico.expectedRemoteBlocks.isEmpty {
+            sources.append(ExpectationSource(expectation: "remoteBlocks", source: "config (calico.expectedRemoteBlocks)"))
+        } else {
+            let remote = remoteBlocks(view: view)
+            merged.calico.expectedRemoteBlocks = remote
+            let owners = Set(remote.compactMap(\.node)).count
+            sources.append(
+                ExpectationSource(
+                    expectation: "remoteBlocks",
+                    source: "cluster (\(remote.count) blocks of \(owners) other nodes: BlockAffinities, Node annotations)"))
+        }
+        sources.append(
+            ExpectationSource(
+                expectation: "vteps", source: "cluster (Node annotations IPv4VXLANTunnelAddr, VXLANTunnelMACAddr, IPv4Address)"))
+        sources.append(ExpectationSource(expectation: "localBlocks", source: "cluster (BlockAffinities of \(view.nodeName))"))
+
+        // maxPods and instance type: the Node object, unless the config names them.
+        if expectations.maxPodsSource == "config" {
+            sources.append(ExpectationSource(expectation: "maxPods", source: "config"))
+        } else if let pods = local?.capacityPods {
+            merged.maxPods = pods
+            merged.maxPodsSource = "cluster (Node \(view.nodeName) status.capacity.pods)"
+            sources.append(ExpectationSource(expectation: "maxPods", source: merged.maxPodsSource))
+        } else {
+            sources.append(ExpectationSource(expectation: "maxPods", source: expectations.maxPodsSource))
+        }
+        if expectations.instanceTypeSource == "config" {
+            sources.append(ExpectationSource(expectation: "instanceType", source: "config"))
+        } else if let label = local?.instanceType, let limits = table.lookup(label) {
+            merged.instanceType = limits.instanceType
+            merged.instanceTypeSource = "cluster (Node \(view.nodeName) label node.kubernetes.io/instance-type)"
+            sources.append(ExpectationSource(expectation: "instanceType", source: merged.instanceTypeSource))
+        } else {
+            sources.append(ExpectationSource(expectation: "instanceType", source: expectations.instanceTypeSource))
+        }
+        return (merged, sources)
+    }
+
+    /// The blocks this node must route to other nodes: confirmed affinities of other nodes in pools
+    /// that use VXLAN (every pool when the view has none), each via its owner's tunnel IP.
+    static func remoteBlocks(view: ClusterView) -> [ExpectedRemoteBlock] {
+        // Only the tunnel addresses: copying 5,000 whole nodes per analysis costs more than the rest.
+        var tunnelByName: [String: IPAddress] = [:]
+        tunnelByName.reserveCapacity(view.nodes.count)
+        for position in view.nodes.indices {
+            if let tunnel = view.nodes[position].vxlanTunnelAddress { tunnelByName[view.nodes[position].name] = tunnel }
+        }
+        let vxlanPools = view.pools.filter(\.usesVXLAN)
+        var expected: [ExpectedRemoteBlock] = []
+        expected.reserveCapacity(view.blockAffinities.count)
+        for affinity in view.blockAffinities where affinity.isConfirmed && affinity.node != view.nodeName {
+            let block = affinity.cidr.network
+            if !view.pools.isEmpty, !vxlanPools.contains(where: { $0.cidr.contains(block) }) { continue }
+            guard let tunnelIP = tunnelByName[affinity.node], tunnelIP.family == block.family else { continue }
+            expected.append(ExpectedRemoteBlock(block: block, tunnelIP: tunnelIP, node: affinity.node))
+        }
+        return expected
+    }
+}

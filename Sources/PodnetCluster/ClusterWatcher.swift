@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import PodnetAnalysis
+import PodnetModel
+import Synchronization
+
+/// Keeps the cluster's view current: per resource one list, then one watch from its
+/// resourceVersion (bookmarks keep it fresh; a node joining or leaving is one event, never a
+/// relist), a relist only on 410 Gone, backoff with jitter on errors. Readers never wait: `input`
+/// returns the last good view with its age, from memory.
+public final class ClusterWatcher: Sendable {
+    /// How the watches are doing, per resource.
+    struct Stream: Sendable {
+        var resourceVersion: String?
+        /// The watch is connected (or the resource is absent from the server and was listed as empty).
+        var connected = false
+        var listed = false
+        /// The last time the server confirmed this resource (list, event, bookmark).
+        var lastContact: ContinuousClock.Instant?
+        var relists = 0
+        var watchStarts = 0
+    }
+
+    struct Shared: Sendable {
+        var state = ClusterState()
+        var streams: [String: Stream] = [:]
+        var lastError: String?
+        var outageSince: ContinuousClock.Instant?
+        var version = 0
+        var cached: (version: Int, view: ClusterView)?
+    }
+
+    let client: KubeAPIClient
+    let nodeName: String
+    let nodeNameSource: String
+    let logger: Logger
+    let onChange: @Sendable () -> Void
+    let watchTimeoutSeconds: ClosedRange<Int>
+    private let shared = Mutex(Shared())
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    static let resourceNames = ["ippools", "blockaffinities", "nodes"]
+
+    /// - Parameters:
+    ///   - nodeName: the Node this machine is (the lead's node-name resolver supplies it).
+    ///   - onChange: called (from a watch task) whenever the view or its health changed.
+    public init(
+        client: KubeAPIClient, nodeName: String, nodeNameSource: String, logger: Logger,
+        watchTimeoutSeconds: ClosedRange<Int> = 240...360, onChange: @escaping @Sendable () -> Void = {}
+    ) {
+        self.client = client
+        self.nodeName = nodeName
+        self.nodeNameSource = nodeNameSource
+        self.logger = logger
+        self.watchTimeoutSeconds = watchTimeoutSeconds
+        self.onChange = onChange
+    }
+
+    /// Starts the three list-and-watch loops.
+    public func start() {
+        let started = [
+            Task { await self.run(ClusterResources.pools) },
+            Task { await self.run(ClusterResources.blockAffinities) },
+            Task { await self.run(ClusterResources.nodes) },
+        ]
+        tasks.withLock { $0 = started }
+    }
+
+    /// Stops the loops and closes the connections.
+    public func stop() async {
+        let running = tasks.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        await client.shutdown()
+    }
+
+    /// The analyzer's cluster input now: the last good view, its age and the outage, if any.
+    public func input(maxViewAgeSeconds: Int, now: ContinuousClock.Instant = .now) -> ClusterInput {
+        shared.withLock { shared in
+            let streams = Self.resourceNames.map { shared.streams[$0] ?? Stream() }
+            let outage = shared.outageSince.map {
+                ClusterOutage(seconds: Self.seconds(now - $0), reason: shared.lastError ?? "unknown")
+            }
+            guard streams.allSatisfy(\.listed) else {
+                let reason = shared.lastError.map { "the first list failed: \($0)" } ?? "waiting for the first list"
+                return ClusterInput(maxViewAgeSeconds: maxViewAgeSeconds, outage: outage, unavailableReason: reason)
+            }
+            // Age: 0 while every watch is connected; else since the oldest contact of a disconnected one.
+            let age = streams.filter { !$0.connected }.compactMap(\.lastContact).map { Self.seconds(now - $0) }.max() ?? 0
+            let view: ClusterView
+            if let cached = shared.cached, cached.version == shared.version {
+                view = cached.view
+            } else {
+                view = shared.state.view(
+                    nodeName: nodeName, nodeNameSource: nodeNameSource,
+                    source: "\(client.credentials.server) (\(client.credentials.origin))", observedAt: RFC3339.now())
+                shared.cached = (shared.version, view)
+            }
+            return ClusterInput(view: view, viewAgeSeconds: age, maxViewAgeSeconds: maxViewAgeSeconds, outage: outage)
+        }
+    }
+
+    /// Lists and watch starts per resource (the scale benchmark reports them).
+    public func counters() -> [String: (relists: Int, watchStarts: Int, connected: Bool)] {
+        shared.withLock { shared in
+            shared.streams.mapValues { ($0.relists, $0.watchStarts, $0.connected) }
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Int { Int(duration.components.seconds) }
+
+    // MARK: - One resource
+
+    private func run<Object>(_ resource: ClusterResource<Object>) async {
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            do {
+                if shared.withLock({ $0.streams[resource.name]?.resourceVersion }) == nil {
+                    try await relist(resource)
+                }
+                guard let version = shared.withLock({ $0.streams[resource.name]?.resourceVersion }) else {
+                    // The server has no such resource (Calico not installed): look again later.
+                    try await Task.sleep(for: .seconds(300))
+                    continue
+                }
+                try await client.watch(
+                    resource.path, resourceVersion: version,
+                    timeoutSeconds: Int.random(in: watchTimeoutSeconds),
+                    connected: { self.update(resource.name, error: nil) { $0.connected = true; $0.watchStarts += 1 } }
+                ) { line in
+                    try self.apply(line, to: resource)
+                }
+                backoff.reset()
+            } catch KubeError.gone {
+                logger.info("watch too old: listing again", metadata: ["resource": "\(resource.name)"])
+                shared.withLock { $0.streams[resource.name]?.resourceVersion = nil }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                let message = "\(error)"
+                logger.warning("Kubernetes API: \(message)", metadata: ["resource": "\(resource.name)"])
+                update(resource.name, error: message) { $0.connected = false }
+                do {
+                    try await Task.sleep(for: backoff.next())
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func relist<Object>(_ resource: ClusterResource<Object>) async throws(KubeError) {
+        do {
+            let listed = try await client.list(resource.path, as: Object.self)
+            shared.withLock { shared in
+                resource.replaceAll(&shared.state, listed.items)
+                shared.version += 1
+            }
+            update(resource.name, error: nil) {
+                $0.resourceVersion = listed.resourceVersion
+                $0.listed = true
+                $0.relists += 1
+            }
+        } catch .status(code: 404, _) {
+            shared.withLock { shared in
+                resource.replaceAll(&shared.state, [])
+                shared.version += 1
+            }
+            update(resource.name, error: nil) {
+                $0.listed = true
+                $0.connected = true
+                $0.relists += 1
+            }
+        }
+    }
+
+    /// Applies one watch event line.
+    private func apply<Object>(_ line: Data, to resource: ClusterResource<Object>) throws {
+        let decoder = JSONDecoder()
+        let head: WatchEventHead
+        do {
+            head = try decoder.decode(WatchEventHead.self, from: line)
+        } catch {
+            throw KubeError.decoding("\(resource.name) watch: not an event: \(error)")
+        }
+        switch head.type {
+        case "ADDED", "MODIFIED":
+            let object: Object
+            do {
+                object = try decoder.decode(WatchEvent<Object>.self, from: line).object
+            } catch {
+                throw KubeError.decoding("\(resource.name) watch: \(error)")
+            }
+            shared.withLock { shared in
+                resource.upsert(&shared.state, object)
+                shared.version += 1
+            }
+        case "DELETED":
+            if let name = head.object.metadata?.name {
+                shared.withLock { shared in
+                    resource.remove(&shared.state, name)
+                    shared.version += 1
+                }
+            }
+        case "BOOKMARK":
+            break
+        case "ERROR":
+            if head.object.code == 410 { throw KubeError.gone }
+            throw KubeError.status(code: head.object.code ?? 0, message: head.object.message ?? "watch error")
+        default:
+            throw KubeError.decoding("\(resource.name) watch: unknown event type \(head.type)")
+        }
+        update(resource.name, error: nil) { stream in
+            if let version = head.object.metadata?.resourceVersion { stream.resourceVersion = version }
+        }
+    }
+
+    /// Changes a stream's record, notes contact or the error, and tells the owner.
+    private func update(_ name: String, error: String?, _ change: (inout Stream) -> Void) {
+        let now = ContinuousClock.now
+        shared.withLock { shared in
+            var stream = shared.streams[name] ?? Stream()
+            change(&stream)
+            if let error {
+                shared.lastError = error
+                if shared.outageSince == nil { shared.outageSince = now }
+            } else {
+                stream.lastContact = now
+                shared.outageSince = nil
+            }
+            shared.streams[name] = stream
+        }
+        onChange()
+    }
+}

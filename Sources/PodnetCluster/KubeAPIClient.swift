@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// A small Kubernetes API client on AsyncHTTPClient: paged lists and streamed watches of one
+/// resource path, TLS verified against the credentials' CA, the bearer token re-read per request.
+public final class KubeAPIClient: Sendable {
+    /// The largest body of one list page podnetd accepts.
+    static let maxPageBytes = 64 << 20
+    /// Objects per list page: bounded memory on 5,000-node clusters.
+    static let pageSize = 500
+
+    let credentials: KubeCredentials
+    let http: HTTPClient
+    let requestTimeout: TimeAmount
+
+    /// - Parameters:
+    ///   - credentials: where and how to connect.
+    ///   - requestTimeout: how long one request may take until its response head (a list page in full).
+    public init(credentials: KubeCredentials, requestTimeoutSeconds: Int = 10) throws(KubeError) {
+        self.credentials = credentials
+        self.requestTimeout = .seconds(Int64(requestTimeoutSeconds))
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        do {
+            if let ca = credentials.caPEM {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            }
+            if let certificate = credentials.clientCertificatePEM, let key = credentials.clientKeyPEM {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+            }
+        } catch {
+            throw KubeError.credentials("\(credentials.origin): unusable certificate or key: \(error)")
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // No idle read timeout: a watch on a quiet resource may be silent for minutes; watches end
+        // by the server's timeoutSeconds and a deadline of their own.
+        configuration.timeout = .init(connect: .seconds(5), read: nil)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4)
+        configuration.decompression = .disabled
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Closes the connections.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// A client dropped without `shutdown()` (an error path) still closes its connections: the
+    /// HTTP client must be shut down before it goes away, and this keeps it alive until it is.
+    deinit {
+        http.shutdown { _ in }
+    }
+
+    /// One page of `path` (`/api/v1/nodes`, `/apis/crd.projectcalico.org/v1/ippools`).
+    func listPage<Item: Decodable & Sendable>(
+        _ path: String, as: Item.Type, continueToken: String?
+    ) async throws(KubeError) -> ObjectList<Item> {
+        var query = "limit=\(Self.pageSize)"
+        if let continueToken { query += "&continue=" + Self.escape(continueToken) }
+        let body = try await get(path + "?" + query, deadline: .now() + requestTimeout) { response throws(KubeError) in
+            do {
+                return try await response.body.collect(upTo: Self.maxPageBytes)
+            } catch {
+                throw KubeError.transport("reading \(path): \(error)")
+            }
+        }
+        do {
+            return try JSONDecoder().decode(ObjectList<Item>.self, from: Data(body.readableBytesView))
+        } catch {
+            throw KubeError.decoding("\(path): not a list: \(error)")
+        }
+    }
+
+    /// Every object of `path` and the list's resourceVersion, page by page.
+    func list<Item: Decodable & Sendable>(_ path: String, as type: Item.Type) async throws(KubeError) -> (
+        items: [Item], resourceVersion: String
+    ) {
+        var items: [Item] = []
+        var token: String?
+        var resourceVersion = ""
+        repeat {
+            let page = try await listPage(path, as: type, continueToken: token)
+            items.append(contentsOf: page.items)
+            resourceVersion = page.metadata.resourceVersion ?? resourceVersion
+            token = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
+        } while token != nil
+        return (items, resourceVersion)
+    }
+
+    /// Streams the watch events of `path` from `resourceVersion`, one JSON line each, to `handle`,
+    /// until the server ends the watch (after `timeoutSeconds`), `handle` throws, or nothing at all
+    /// arrived for `timeoutSeconds + 30` s.
+    func watch(
+        _ path: String, resourceVersion: String, timeoutSeconds: Int,
+        connected: @Sendable () -> Void = {},
+        handle: @escaping @Sendable (_ line: Data) async throws -> Void
+    ) async throws {
+        let query =
+            "watch=1&allowWatchBookmarks=true&resourceVersion=\(Self.escape(resourceVersion))&timeoutSeconds=\(timeoutSeconds)"
+        try await get(path + "?" + query, deadline: .now() + requestTimeout) { response in
+            connected()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var lines = LineSplitter()
+                    for try await chunk in response.body {
+                        for line in lines.append(chunk) { try await handle(line) }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(timeoutSeconds + 30))
+                    throw KubeError.transport("watch of \(path) outlived its timeout")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Sends a GET with the current token and hands the response to `body` when its status is 200.
+    private func get<Result>(
+        _ pathAndQuery: String, deadline: NIODeadline,
+        body: (HTTPClientResponse) async throws -> Result
+    ) async throws(KubeError) -> Result {
+        var request = HTTPClientRequest(url: credentials.server + pathAndQuery)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "podnetd")
+        if let token = try credentials.bearerToken() {
+            request.headers.add(name: "Authorization", value: "Bearer " + token)
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, deadline: deadline)
+        } catch {
+            throw KubeError.transport("\(credentials.server): \(error)")
+        }
+        guard response.status == .ok else {
+            let text = (try? await response.body.collect(upTo: 64 << 10)).map { String(buffer: $0) } ?? ""
+            let status = (try? JSONDecoder().decode(StatusObject.self, from: Data(text.utf8)))
+            if response.status.code == 410 { throw KubeError.gone }
+            throw KubeError.status(
+                code: Int(response.status.code), message: status?.message ?? response.status.reasonPhrase)
+        }
+        do {
+            return try await body(response)
+        } catch let error as KubeError {
+            throw error
+        } catch is CancellationError {
+            throw KubeError.transport("cancelled")
+        } catch {
+            throw KubeError.transport("\(pathAndQuery): \(error)")
+        }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}
+
+/// Splits a chunked body into lines (a watch sends one JSON event per line).
+struct LineSplitter {
+    private var pending = Data()
+
+    /// The complete lines `chunk` finishes.
+    mutating func append(_ chunk: ByteBuffer) -> [Data] {
+        pending.append(contentsOf: chunk.readableBytesView)
+        var lines: [Data] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = pending[pending.startIndex..<newline]
+            if !line.isEmpty { lines.append(Data(line)) }
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+        return lines
+    }
+}

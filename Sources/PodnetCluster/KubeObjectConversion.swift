@@ -1,0 +1,50 @@
+import PodnetModel
+
+/// Kubernetes objects → podnetd's cluster model. A field that does not parse is left out (nil) rather
+/// than failing the whole object: one odd annotation must not blind podnetd to the node.
+enum KubeObjectConversion {
+    static let ipv4AddressAnnotation = "projectcalico.org/IPv4Address"
+    static let vxlanTunnelAddressAnnotation = "projectcalico.org/IPv4VXLANTunnelAddr"
+    static let vxlanTunnelMACAnnotation = "projectcalico.org/VXLANTunnelMACAddr"
+    static let instanceTypeLabels = ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]
+
+    static func node(_ object: NodeObject) -> ClusterNode {
+        let annotations = object.metadata.annotations ?? [:]
+        let labels = object.metadata.labels ?? [:]
+        // calico-node writes the address with its subnet length (`10.0.0.5/24`); accept a bare address too.
+        let ipv4 = annotations[ipv4AddressAnnotation].flatMap { text in
+            IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
+        }
+        let tunnel = annotations[vxlanTunnelAddressAnnotation].flatMap { text in
+            IPAddress(text) ?? IPPrefix(text)?.address
+        }
+        var podCIDRs = (object.spec?.podCIDRs ?? []).compactMap { IPPrefix($0)?.network }
+        if podCIDRs.isEmpty, let single = object.spec?.podCIDR.flatMap({ IPPrefix($0)?.network }) {
+            podCIDRs = [single]
+        }
+        let internalIPs = (object.status?.addresses ?? []).filter { $0.type == "InternalIP" }.compactMap {
+            IPAddress($0.address)
+        }
+        return ClusterNode(
+            name: object.metadata.name, uid: object.metadata.uid ?? "", calicoIPv4Address: ipv4,
+            vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations[vxlanTunnelMACAnnotation].flatMap(HardwareAddress.init),
+            internalIPs: internalIPs, podCIDRs: podCIDRs,
+            capacityPods: object.status?.capacity?["pods"].flatMap { Int($0) },
+            instanceType: instanceTypeLabels.lazy.compactMap { labels[$0] }.first)
+    }
+
+    static func pool(_ object: IPPoolObject) -> CalicoIPPool? {
+        guard let cidr = IPPrefix(object.spec.cidr)?.network else { return nil }
+        return CalicoIPPool(
+            name: object.metadata.name, cidr: cidr, blockSize: object.spec.blockSize,
+            vxlanMode: object.spec.vxlanMode ?? "", ipipMode: object.spec.ipipMode ?? "",
+            disabled: object.spec.disabled ?? false, nodeSelector: object.spec.nodeSelector ?? "all()")
+    }
+
+    static func affinity(_ object: BlockAffinityObject) -> CalicoBlockAffinity? {
+        guard let cidr = IPPrefix(object.spec.cidr)?.network else { return nil }
+        return CalicoBlockAffinity(
+            name: object.metadata.name, cidr: cidr, node: object.spec.node, state: object.spec.state,
+            deleted: object.spec.deleted)
+    }
+}
