@@ -126,6 +126,9 @@ bench_vxlan_node() {
 	ip -n "$ns" addr add "$tunnel_address/32" dev vxlan.calico
 }
 
+# Routes of every table, IPv4 and IPv6, in namespace $1: what the kernel holds, for podnetd's count.
+bench_route_count() { echo $(($(ip -n "$1" -4 route show table all | wc -l) + $(ip -n "$1" -6 route show table all | wc -l))); }
+
 # --- the clock: ${EPOCHREALTIME/./}, microseconds from the shell itself (inline, not in a command
 # substitution: no process is started or reaped between two readings) ----------------------------------
 # Whole milliseconds since $1 (a ${EPOCHREALTIME/./} reading).

@@ -291,22 +291,24 @@ awk -v n="$burst_routes" "$bench_awk_ipv4"'BEGIN { for (i = 0; i < n; i++) print
 	>"$workdir/burst-add"
 sed 's/^route add/route del/' "$workdir/burst-add" >"$workdir/burst-del"
 metrics_url="http://127.0.0.1:$port/metrics"
-# One metric's value from /metrics (0 when absent).
+# One series' value from /metrics (0 when absent): metric $1 carrying label $2 (name="value") if
+# given; other labels (the node label every series has) do not matter.
 metric() {
-	ip netns exec "$burst_node" curl -s "$metrics_url" | awk -v name="$1" '$1 == name { v = $2 } END { print v + 0 }'
+	ip netns exec "$burst_node" curl -s "$metrics_url" | awk -v name="$1" -v label="${2:-}" '
+		{ base = $1; sub(/\{.*/, "", base) }
+		base == name && (label == "" || index($1, label)) { v = $2 }
+		END { print v + 0 }'
 }
-kernel_routes() { echo $(($(ip -n "$burst_node" -4 route show table all | wc -l) + $(ip -n "$burst_node" -6 route show table all | wc -l))); }
-overrun_series='podnetd_resyncs_total{reason="overrun"}'
 per_burst=()
 converge_ms=()
 for ((b = 1; b <= bursts; b++)); do
 	if ((b % 2)); then batch="$workdir/burst-add"; else batch="$workdir/burst-del"; fi
-	before=$(metric "$overrun_series")
+	before=$(metric podnetd_resyncs_total 'reason="overrun"')
 	start=${EPOCHREALTIME/./}
 	ip -n "$burst_node" -batch "$batch"
 	burst_ms=$(bench_elapsed_ms "$start")
 	ended=${EPOCHREALTIME/./}
-	expected=$(kernel_routes)
+	expected=$(bench_route_count "$burst_node")
 	deadline=$((${EPOCHREALTIME/./} + 30000000))
 	until [[ $(metric podnetd_snapshot_routes) == "$expected" ]]; do
 		((${EPOCHREALTIME/./} < deadline)) || { tail -20 "$workdir/podnetd-bursts.log" >&2; fail "burst $b: podnetd did not converge to $expected routes within 30 s"; }
@@ -316,7 +318,7 @@ for ((b = 1; b <= bursts; b++)); do
 	# Let a late resync show up before counting.
 	sleep 2
 	[[ $(metric podnetd_snapshot_routes) == "$expected" ]] || fail "burst $b: podnetd's route count moved away from the kernel's"
-	after=$(metric "$overrun_series")
+	after=$(metric podnetd_resyncs_total 'reason="overrun"')
 	per_burst+=($((after - before)))
 	converge_ms+=("$converged")
 	echo "  burst $b: $burst_routes changes in $burst_ms ms; overrun resyncs: $((after - before)); converged $converged ms after the burst ($expected routes)"

@@ -35,9 +35,9 @@ bench_locate_podnetd
 
 # --- the node ------------------------------------------------------------------------------------
 bench_new_namespace explain
-readonly node=$REPLY
+node=$REPLY
 bench_new_namespace explain-ul
-readonly underlay=$REPLY
+underlay=$REPLY
 ip netns exec "${node}" sysctl -qw net.ipv4.ip_forward=1
 bench_vxlan_node "${node}" "${underlay}" 16 192.168.0.0
 {
@@ -68,7 +68,7 @@ for ((n = 1; n <= 250; n++)); do
 	printf 'fdb add 66:00:00:00:%02x:%02x dev vxlan.calico dst 10.0.%d.%d self permanent\n' $((n / 256)) $((n % 256)) $((n / 256 + 1)) $((n % 256))
 done >"${workdir}/fdb.batch"
 ip netns exec "${node}" bridge -batch "${workdir}/fdb.batch"
-total_routes=$(($(ip -n "${node}" -4 route show table all | wc -l) + $(ip -n "${node}" -6 route show table all | wc -l)))
+total_routes=$(bench_route_count "${node}")
 
 cat >"${workdir}/podnetd.yaml" <<EOF
 cni: calico-vxlan

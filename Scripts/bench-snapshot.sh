@@ -108,7 +108,7 @@ for size in "${sizes[@]}"; do
 	bench_new_namespace "${size}"
 	ns=$REPLY
 	build_namespace "${ns}" "${size}"
-	counts[${size}]=$(($(ip -n "${ns}" -4 route show table all | wc -l) + $(ip -n "${ns}" -6 route show table all | wc -l)))
+	counts[${size}]=$(bench_route_count "${ns}")
 	# Sanity: podnetd sees every route ip sees (each route object has one "protocol" key).
 	nsenter --net="/run/netns/${ns}" "${podnetd}" dump --format json >"${workdir}/dump.json" \
 		|| fail "podnetd dump failed in ${ns}"
