@@ -38,7 +38,8 @@ declare -A bench_tool_package=(
 bench_require_tools() {
 	local tool missing=()
 	for tool in "$@"; do
-		PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || missing+=("$tool (Debian package ${bench_tool_package[$tool]:-?})")
+		PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null ||
+			missing+=("$tool${bench_tool_package[$tool]:+ (Debian package ${bench_tool_package[$tool]})}")
 	done
 	((${#missing[@]} == 0)) || fail "missing: ${missing[*]}; run: sudo bash Scripts/deps.sh"
 }
@@ -110,6 +111,19 @@ bench_wait_http() {
 	fail "$what was not ready after 60 s"
 }
 
+# Starts `podnetd serve --config $2` in namespace $1, its stdout and stderr in log $3, registers it for
+# the clean-up, sets podnetd_pid and waits until $4 (its /readyz URL) answers. Further arguments go
+# before podnetd (a setpriv or profiler prefix).
+bench_start_serve() {
+	local ns=$1 config=$2 log=$3 ready_url=$4
+	shift 4
+	ip netns exec "$ns" "$@" "$podnetd" serve --config "$config" >"$log" 2>&1 &
+	podnetd_pid=$!
+	pids+=("$podnetd_pid")
+	bench_wait_http "$ns" "$ready_url" "$podnetd_pid" "$log" podnetd
+}
+
+# --- namespaces' content -------------------------------------------------------------------------
 # A Calico VXLAN node's underlay and tunnel device in namespace $1: eth0 10.0.0.10/$3 (MTU 9001), a veth
 # whose peer is eth0 10.0.0.1/$3 in namespace $2, the default route through it, and vxlan.calico
 # (VNI 4096, port 4789, MTU 8951, no learning) holding tunnel address $4/32.
@@ -175,16 +189,3 @@ readonly bench_awk_ipv4='
 function ipv4(n) { return sprintf("%d.%d.%d.%d", int(n / 16777216) % 256, int(n / 65536) % 256, int(n / 256) % 256, n % 256) }
 function ipv4_number(s, p) { split(s, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
 '
-
-# --- podnetd serve ---------------------------------------------------------------------------------
-# Starts `podnetd serve --config $2` in namespace $1, its stdout and stderr in log $3, registers it for
-# the clean-up, sets podnetd_pid and waits until $4 (its /readyz URL) answers. Further arguments go
-# before podnetd (a setpriv or profiler prefix).
-bench_start_serve() {
-	local ns=$1 config=$2 log=$3 ready_url=$4
-	shift 4
-	ip netns exec "$ns" "$@" "$podnetd" serve --config "$config" >"$log" 2>&1 &
-	podnetd_pid=$!
-	pids+=("$podnetd_pid")
-	bench_wait_http "$ns" "$ready_url" "$podnetd_pid" "$log" podnetd
-}
