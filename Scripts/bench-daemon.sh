@@ -42,96 +42,42 @@ readonly unit_rmem_max="${RMEM_MAX:-212992}"
 readonly port=9647
 readonly ne_port=9100
 readonly block=192.168.35.0/26
-readonly script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly repo_root="$(cd "${script_dir}/.." && pwd)"
 
-fail() {
-	echo "bench-daemon.sh: $*" >&2
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
-for n in "$routes" "$tries" "$big_tries" "$scrapes" "$ne_scrapes" "$idle_seconds" "$bursts" "$burst_routes"; do
-	[[ $n =~ ^[0-9]+$ ]] || fail "ROUTES, TRIES, BIG_TRIES, SCRAPES, NE_SCRAPES, IDLE_SECONDS, BURSTS and BURST_ROUTES must be numbers"
+for knob in ROUTES:"$routes" TRIES:"$tries":1 BIG_TRIES:"$big_tries" SCRAPES:"$scrapes":1 NE_SCRAPES:"$ne_scrapes":1 \
+	IDLE_SECONDS:"$idle_seconds" BURSTS:"$bursts" BURST_ROUTES:"$burst_routes" RMEM_MAX:"$unit_rmem_max"; do
+	IFS=: read -r name value minimum <<<"$knob"
+	bench_require_count "$name" "$value" "${minimum:-0}"
 done
-[[ $unit_rmem_max =~ ^[0-9]+$ ]] || fail "RMEM_MAX must be a number"
 ((burst_routes <= 65536)) || fail "BURST_ROUTES above 65536 is not supported (10.240.0.0/16 holds them)"
-((tries >= 1 && scrapes >= 1 && ne_scrapes >= 1)) || fail "TRIES, SCRAPES and NE_SCRAPES must be at least 1"
 ((routes <= 1000000)) || fail "ROUTES above 1000000 is not supported (172.16.0.0/12 holds the /32s)"
-[[ $(id -u) == 0 ]] || fail "needs root (network namespaces): run it with sudo"
-for tool in ip bridge curl jq; do
-	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || fail "$tool is missing: run bash Scripts/deps.sh"
-done
-node_exporter="$(command -v prometheus-node-exporter || true)"
-[[ -n $node_exporter ]] || fail "prometheus-node-exporter is missing: run bash Scripts/deps.sh"
-command -v setpriv >/dev/null || fail "setpriv is missing (util-linux)"
+bench_require_root
+bench_require_tools ip bridge curl jq awk setpriv prometheus-node-exporter
+node_exporter="$(command -v prometheus-node-exporter)"
 
 # --- state and clean-up ----------------------------------------------------------------------------
-namespaces=()
-pids=()
 workdir="$(mktemp -d /tmp/podnetd-bench-daemon.XXXXXX)"
 # The unprivileged podnetd of (d) reads its config from here.
 chmod 755 "$workdir"
 saved_rmem_max=""
-cleanup() {
-	local pid ns
-	[[ -z $saved_rmem_max ]] || sysctl -qw net.core.rmem_max="$saved_rmem_max" || true
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	for ns in "${namespaces[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
-	rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- podnetd ---------------------------------------------------------------------------------------
-if [[ -n ${PODNETD_BIN:-} ]]; then
-	podnetd="$PODNETD_BIN"
-else
-	echo "building podnetd (release)..." >&2
-	# Static Swift runtime, as Scripts/install.sh deploys it.
-	(cd "$repo_root" && swift build -c release --static-swift-stdlib --product podnetd >&2)
-	podnetd="$(cd "$repo_root" && swift build -c release --static-swift-stdlib --product podnetd --show-bin-path)/podnetd"
-fi
-[[ -x $podnetd ]] || fail "no podnetd executable at $podnetd"
-podnetd="$(cd "$(dirname "$podnetd")" && pwd)/$(basename "$podnetd")"
+# shellcheck disable=SC2016 # expanded when the hook runs
+exit_hooks+=('[[ -z $saved_rmem_max ]] || sysctl -qw net.core.rmem_max="$saved_rmem_max"')
+bench_install_cleanup
+bench_locate_podnetd
 
 # --- a Calico VXLAN node ---------------------------------------------------------------------------
 # Node namespace: eth0 10.0.0.10/24 (peer in an underlay namespace holding 10.0.0.1 and the remote
 # host 10.0.0.20), vxlan.calico with 192.168.231.0/32, blackhole 192.168.231.0/26, one workload
 # 192.168.231.1 on cali0123456789a (its peer in a pod namespace), and the remote block
 # 192.168.35.0/26 via 192.168.35.0 onlink with its permanent neighbour and FDB entry.
-# Creates a namespace named podnetd-bench-<random>-$1 (loopback up) and sets REPLY to its name. Not
-# called in a command substitution, so that the clean-up list is this shell's.
-new_namespace() {
-	REPLY="podnetd-bench-$(printf '%08x' $((RANDOM * 32768 + RANDOM)))-$1"
-	ip netns add "$REPLY"
-	namespaces+=("$REPLY")
-	ip -n "$REPLY" link set lo up
-}
-
 build_node() {
 	local ns=$1 underlay=$2 pod=$3
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.accept_dad=0 \
 		net.ipv6.conf.default.accept_dad=0
-	ip -n "$ns" link add eth0 mtu 9001 type veth peer name eth0 netns "$underlay"
-	ip -n "$underlay" link set eth0 up
-	ip -n "$underlay" addr add 10.0.0.1/24 dev eth0
+	bench_vxlan_node "$ns" "$underlay" 24 192.168.231.0
 	ip -n "$underlay" addr add 10.0.0.20/32 dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" addr add 10.0.0.10/24 dev eth0
-	ip -n "$ns" route add default via 10.0.0.1 dev eth0
-	ip -n "$ns" link add vxlan.calico mtu 8951 type vxlan id 4096 dstport 4789 local 10.0.0.10 dev eth0 nolearning
-	ip -n "$ns" link set vxlan.calico up
-	ip -n "$ns" addr add 192.168.231.0/32 dev vxlan.calico
 	ip -n "$ns" route add blackhole 192.168.231.0/26 proto 80
 	ip -n "$ns" neigh add 192.168.35.0 lladdr 66:35:00:00:00:20 dev vxlan.calico nud permanent
 	bridge -n "$ns" fdb add 66:35:00:00:00:20 dev vxlan.calico dst 10.0.0.20 self permanent
@@ -154,9 +100,8 @@ add_bulk_routes() {
 	ip -n "$ns" link add bulk0 type veth peer name bulk1
 	ip -n "$ns" link set bulk1 up
 	ip -n "$ns" link set bulk0 up
-	awk -v n="$count" 'BEGIN {
-		for (i = 0; i < n; i++)
-			printf "route add 172.%d.%d.%d/32 dev bulk0\n", 16 + int(i / 65536), int(i / 256) % 256, i % 256
+	awk -v n="$count" "$bench_awk_ipv4"'BEGIN {
+		for (i = 0; i < n; i++) printf "route add %s/32 dev bulk0\n", ipv4(ipv4_number("172.16.0.0") + i)
 	}' | ip -n "$ns" -batch -
 }
 
@@ -180,23 +125,12 @@ write_config() {
 # Starts podnetd serve in namespace $1 (log in $2); sets podnetd_pid; waits for /readyz. Further
 # arguments go before podnetd (a setpriv prefix).
 start_podnetd() {
-	local ns=$1 log=$2 config="$workdir/podnetd.yaml" start=$EPOCHREALTIME
+	local ns=$1 log=$2 config="$workdir/podnetd.yaml" start=${EPOCHREALTIME/./}
 	shift 2
 	write_config "$config"
 	chmod 644 "$config"
-	ip netns exec "$ns" "$@" "$podnetd" serve --config "$config" >"$log" 2>&1 &
-	podnetd_pid=$!
-	pids+=("$podnetd_pid")
-	for _ in $(seq 1 600); do
-		if ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; then
-			echo "  podnetd ready after $(elapsed_ms "$start") ms (pid $podnetd_pid)"
-			return 0
-		fi
-		kill -0 "$podnetd_pid" 2>/dev/null || { cat "$log" >&2; fail "podnetd exited before it was ready"; }
-		sleep 0.1
-	done
-	cat "$log" >&2
-	fail "podnetd was not ready after 60 s"
+	bench_start_serve "$ns" "$config" "$log" "http://127.0.0.1:$port/readyz" "$@"
+	echo "  podnetd ready after $(bench_elapsed_ms "$start") ms (pid $podnetd_pid)"
 }
 
 stop_process() {
@@ -209,24 +143,6 @@ stop_process() {
 unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
 
 # --- measuring -------------------------------------------------------------------------------------
-elapsed_ms() { # since $1 (an $EPOCHREALTIME)
-	local now=${EPOCHREALTIME/./} then=${1/./}
-	echo "$(((now - then) / 1000))"
-}
-
-# Sorted numbers on stdin -> "median M, p90 P" (nearest rank).
-percentiles() {
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "no samples"; exit }
-		m = int((NR + 1) / 2); p = int(NR * 0.9 + 0.999999); if (p < 1) p = 1
-		printf "median %.1f, p90 %.1f, min %.1f, max %.1f (n=%d)", v[m], v[p], v[1], v[NR], NR
-	}'
-}
-
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)]; else print "nan" }'
-}
-
 # Runs inside the node namespace (ip netns exec … bash -c): one line per try, the milliseconds from
 # the route's deletion until /status names vxlan-route-missing. Restores the route after each try
 # and waits until the finding has cleared.
@@ -267,17 +183,6 @@ scrape_times() {
 
 body_bytes() { ip netns exec "$1" curl -s "$2" | wc -c; }
 
-proc_status_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
-
-# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
-# name in field 2 may contain spaces, so count from the closing parenthesis).
-cpu_ticks() {
-	local stat rest
-	stat="$(cat "/proc/$1/stat")"
-	rest="${stat##*) }"
-	awk '{ print $12 + $13 }' <<<"$rest"
-}
-
 # --- run ---------------------------------------------------------------------------------------------
 echo "podnetd: $podnetd"
 echo "kernel $(uname -r), $(nproc) CPUs"
@@ -285,34 +190,34 @@ echo
 
 if [[ $sections == *a* ]]; then
 echo "(a) detection latency, graceSeconds 0, $tries tries (target: median <= 100 ms)"
-new_namespace node
+bench_new_namespace node
 small=$REPLY
-new_namespace underlay
+bench_new_namespace underlay
 small_underlay=$REPLY
-new_namespace pod
+bench_new_namespace pod
 small_pod=$REPLY
 build_node "$small" "$small_underlay" "$small_pod"
 start_podnetd "$small" "$workdir/podnetd-small.log"
 samples="$(measure_detection "$small" "$tries")" ||
 	{ cat "$workdir/podnetd-small.log" >&2; fail "detection failed"; }
-echo "  vxlan-route-missing shown after (ms): $(percentiles <<<"$samples")"
+echo "  vxlan-route-missing shown after (ms): $(bench_percentiles <<<"$samples")"
 stop_process "$podnetd_pid"
 echo
 fi
 
 if [[ $sections == *b* || $sections == *c* ]]; then
 echo "(b) scrapes at $routes extra routes"
-new_namespace big
+bench_new_namespace big
 big=$REPLY
-new_namespace underlay
+bench_new_namespace underlay
 big_underlay=$REPLY
-new_namespace pod
+bench_new_namespace pod
 big_pod=$REPLY
 build_node "$big" "$big_underlay" "$big_pod"
-start=$EPOCHREALTIME
+start=${EPOCHREALTIME/./}
 add_bulk_routes "$big" "$routes"
 total_routes=$(ip -n "$big" -4 route show table all | wc -l)
-echo "  $routes routes added in $(elapsed_ms "$start") ms; $total_routes IPv4 routes in all tables"
+echo "  $routes routes added in $(bench_elapsed_ms "$start") ms; $total_routes IPv4 routes in all tables"
 start_podnetd "$big" "$workdir/podnetd-big.log"
 status_url="http://127.0.0.1:$port/status"
 metrics_url="http://127.0.0.1:$port/metrics"
@@ -322,25 +227,21 @@ ip netns exec "$big" curl -s "$status_url" | jq -r '
 	| "  podnetd snapshot: \(.daemon.snapshotRoutes) routes; one analysis: \($ms) ms; findings: \($findings)"'
 metrics_times="$(scrape_times "$big" "$metrics_url" "$scrapes")"
 status_times="$(scrape_times "$big" "$status_url" "$scrapes")"
-podnetd_metrics_median=$(median <<<"$metrics_times")
-echo "  podnetd /metrics ($(body_bytes "$big" "$metrics_url") bytes), ms: $(percentiles <<<"$metrics_times")"
-echo "  podnetd /status  ($(body_bytes "$big" "$status_url") bytes), ms: $(percentiles <<<"$status_times")"
+podnetd_metrics_median=$(bench_median %.2f <<<"$metrics_times")
+echo "  podnetd /metrics ($(body_bytes "$big" "$metrics_url") bytes), ms: $(bench_percentiles <<<"$metrics_times")"
+echo "  podnetd /status  ($(body_bytes "$big" "$status_url") bytes), ms: $(bench_percentiles <<<"$status_times")"
 
 ip netns exec "$big" "$node_exporter" --collector.disable-defaults --collector.network_route \
 	--web.listen-address="127.0.0.1:$ne_port" >"$workdir/node-exporter.log" 2>&1 &
 ne_pid=$!
 pids+=("$ne_pid")
 ne_url="http://127.0.0.1:$ne_port/metrics"
-for _ in $(seq 1 100); do
-	ip netns exec "$big" curl -sf -o /dev/null "http://127.0.0.1:$ne_port/" && break
-	kill -0 "$ne_pid" 2>/dev/null || { cat "$workdir/node-exporter.log" >&2; fail "node-exporter exited"; }
-	sleep 0.1
-done
+bench_wait_http "$big" "http://127.0.0.1:$ne_port/" "$ne_pid" "$workdir/node-exporter.log" node-exporter
 ne_series=$(ip netns exec "$big" curl -s "$ne_url" | grep -c '^node_network_route_info' || true)
 ne_times="$(scrape_times "$big" "$ne_url" "$ne_scrapes")"
-ne_median=$(median <<<"$ne_times")
-echo "  node-exporter --collector.network_route ($ne_series node_network_route_info series), ms: $(percentiles <<<"$ne_times")"
-echo "  node-exporter VmHWM: $(proc_status_kb "$ne_pid" VmHWM) kB"
+ne_median=$(bench_median %.2f <<<"$ne_times")
+echo "  node-exporter --collector.network_route ($ne_series node_network_route_info series), ms: $(bench_percentiles <<<"$ne_times")"
+echo "  node-exporter VmHWM: $(bench_proc_status_kb "$ne_pid" VmHWM) kB"
 awk -v a="$ne_median" -v b="$podnetd_metrics_median" 'BEGIN {
 	if (b > 0) printf "  ratio of medians, node-exporter / podnetd /metrics: %.0fx\n", a / b
 }'
@@ -349,21 +250,21 @@ stop_process "$ne_pid"
 if ((big_tries > 0)); then
 	samples="$(measure_detection "$big" "$big_tries")" ||
 		{ cat "$workdir/podnetd-big.log" >&2; fail "detection failed"; }
-	echo "  detection latency at $routes extra routes, $big_tries tries (ms): $(percentiles <<<"$samples")"
+	echo "  detection latency at $routes extra routes, $big_tries tries (ms): $(bench_percentiles <<<"$samples")"
 fi
 echo
 
 echo "(c) podnetd memory at $routes extra routes and CPU while idle for $idle_seconds s"
-echo "  VmRSS $(proc_status_kb "$podnetd_pid" VmRSS) kB, VmHWM $(proc_status_kb "$podnetd_pid" VmHWM) kB"
+echo "  VmRSS $(bench_proc_status_kb "$podnetd_pid" VmRSS) kB, VmHWM $(bench_proc_status_kb "$podnetd_pid" VmHWM) kB"
 ticks_per_second=$(getconf CLK_TCK)
-before=$(cpu_ticks "$podnetd_pid")
+before=$(bench_cpu_ticks "$podnetd_pid")
 sleep "$idle_seconds"
-after=$(cpu_ticks "$podnetd_pid")
+after=$(bench_cpu_ticks "$podnetd_pid")
 awk -v t=$((after - before)) -v hz="$ticks_per_second" -v s="$idle_seconds" 'BEGIN {
 	cpu = t / hz
 	printf "  CPU (utime+stime) over %d s idle: %.2f s (%d ticks), %.3f%% of one CPU\n", s, cpu, t, (s > 0 ? 100 * cpu / s : 0)
 }'
-echo "  VmRSS after idling: $(proc_status_kb "$podnetd_pid" VmRSS) kB"
+echo "  VmRSS after idling: $(bench_proc_status_kb "$podnetd_pid" VmRSS) kB"
 kill -0 "$podnetd_pid" 2>/dev/null || fail "podnetd is no longer running"
 stop_process "$podnetd_pid"
 echo
@@ -372,12 +273,12 @@ fi
 if [[ $sections == *d* ]]; then
 echo "(d) netlink overruns as the unit runs: unprivileged, net.core.rmem_max $unit_rmem_max, $routes other routes, $bursts bursts of $burst_routes route changes"
 saved_rmem_max=$(sysctl -n net.core.rmem_max)
-sysctl -qw net.core.rmem_max=$unit_rmem_max
-new_namespace node
+sysctl -qw net.core.rmem_max="$unit_rmem_max"
+bench_new_namespace node
 burst_node=$REPLY
-new_namespace underlay
+bench_new_namespace underlay
 burst_underlay=$REPLY
-new_namespace pod
+bench_new_namespace pod
 burst_pod=$REPLY
 build_node "$burst_node" "$burst_underlay" "$burst_pod"
 add_bulk_routes "$burst_node" "$routes"
@@ -386,36 +287,38 @@ ip -n "$burst_node" link set burst1 up
 ip -n "$burst_node" link set burst0 up
 start_podnetd "$burst_node" "$workdir/podnetd-bursts.log" "${unprivileged[@]}"
 echo "  podnetd as $(ps -o user= -p "$podnetd_pid" 2>/dev/null || echo '?'): $(grep -E '^CapEff' "/proc/$podnetd_pid/status" | tr -s '\t' ' ')"
-awk -v n="$burst_routes" 'BEGIN { for (i = 0; i < n; i++) printf "route add 10.240.%d.%d/32 dev burst0\n", int(i / 256), i % 256 }' \
+awk -v n="$burst_routes" "$bench_awk_ipv4"'BEGIN { for (i = 0; i < n; i++) printf "route add %s/32 dev burst0\n", ipv4(ipv4_number("10.240.0.0") + i) }' \
 	>"$workdir/burst-add"
 sed 's/^route add/route del/' "$workdir/burst-add" >"$workdir/burst-del"
 metrics_url="http://127.0.0.1:$port/metrics"
-# One metric's value from /metrics (0 when absent).
+# One series' value from /metrics (0 when absent): metric $1 carrying label $2 (name="value") if
+# given; other labels (the node label every series has) do not matter.
 metric() {
-	ip netns exec "$burst_node" curl -s "$metrics_url" | awk -v name="$1" '$1 == name { v = $2 } END { print v + 0 }'
+	ip netns exec "$burst_node" curl -s "$metrics_url" | awk -v name="$1" -v label="${2:-}" '
+		{ base = $1; sub(/\{.*/, "", base) }
+		base == name && (label == "" || index($1, label)) { v = $2 }
+		END { print v + 0 }'
 }
-kernel_routes() { echo $(($(ip -n "$burst_node" -4 route show table all | wc -l) + $(ip -n "$burst_node" -6 route show table all | wc -l))); }
-overrun_series='podnetd_resyncs_total{reason="overrun"}'
 per_burst=()
 converge_ms=()
 for ((b = 1; b <= bursts; b++)); do
 	if ((b % 2)); then batch="$workdir/burst-add"; else batch="$workdir/burst-del"; fi
-	before=$(metric "$overrun_series")
-	start=$EPOCHREALTIME
+	before=$(metric podnetd_resyncs_total 'reason="overrun"')
+	start=${EPOCHREALTIME/./}
 	ip -n "$burst_node" -batch "$batch"
-	burst_ms=$(elapsed_ms "$start")
-	ended=$EPOCHREALTIME
-	expected=$(kernel_routes)
+	burst_ms=$(bench_elapsed_ms "$start")
+	ended=${EPOCHREALTIME/./}
+	expected=$(bench_route_count "$burst_node")
 	deadline=$((${EPOCHREALTIME/./} + 30000000))
 	until [[ $(metric podnetd_snapshot_routes) == "$expected" ]]; do
 		((${EPOCHREALTIME/./} < deadline)) || { tail -20 "$workdir/podnetd-bursts.log" >&2; fail "burst $b: podnetd did not converge to $expected routes within 30 s"; }
 		sleep 0.01
 	done
-	converged=$(elapsed_ms "$ended")
+	converged=$(bench_elapsed_ms "$ended")
 	# Let a late resync show up before counting.
 	sleep 2
 	[[ $(metric podnetd_snapshot_routes) == "$expected" ]] || fail "burst $b: podnetd's route count moved away from the kernel's"
-	after=$(metric "$overrun_series")
+	after=$(metric podnetd_resyncs_total 'reason="overrun"')
 	per_burst+=($((after - before)))
 	converge_ms+=("$converged")
 	echo "  burst $b: $burst_routes changes in $burst_ms ms; overrun resyncs: $((after - before)); converged $converged ms after the burst ($expected routes)"
@@ -424,7 +327,7 @@ total=0
 for n in "${per_burst[@]}"; do total=$((total + n)); done
 max=$(printf '%s\n' "${per_burst[@]}" | sort -n | tail -1)
 echo "  overrun resyncs: $total in $bursts bursts (max $max per burst; target: at most 1)"
-echo "  time to converge after a burst (ms): $(printf '%s\n' "${converge_ms[@]}" | percentiles)"
+echo "  time to converge after a burst (ms): $(printf '%s\n' "${converge_ms[@]}" | bench_percentiles)"
 echo "  podnetd's log: $(grep -c 'overrun' "$workdir/podnetd-bursts.log" || true) overrun warnings"
 kill -0 "$podnetd_pid" 2>/dev/null || fail "podnetd is no longer running"
 stop_process "$podnetd_pid"

@@ -20,56 +20,26 @@ set -euo pipefail
 
 readonly runs="${RUNS:-21}"
 readonly routes="${ROUTES:-100000}"
-readonly script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly repo_root="$(cd "${script_dir}/.." && pwd)"
 readonly port=19647
 
-fail() {
-	echo "bench-explain.sh: $*" >&2
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+bench_require_count RUNS "$runs" 1
+bench_require_count ROUTES "$routes" 250
+bench_require_root
+bench_require_tools ip bridge curl awk
 
-[[ "$(id -u)" == 0 ]] || fail "needs root (network namespaces): run it with sudo"
-command -v ip >/dev/null || fail "ip (iproute2) is missing: run Scripts/deps.sh"
-command -v curl >/dev/null || fail "curl is missing: run Scripts/deps.sh"
-[[ "${runs}" =~ ^[0-9]+$ && "${runs}" -ge 1 ]] || fail "RUNS must be a positive number"
-
-suffix="$(printf '%08x' "$((RANDOM * 32768 + RANDOM))")"
-readonly node="podnetd-bench-explain-${suffix}" underlay="podnetd-bench-explain-${suffix}-ul"
 workdir="$(mktemp -d /tmp/podnetd-bench-explain.XXXXXX)"
-daemon_pid=""
-cleanup() {
-	[[ -n "${daemon_pid}" ]] && kill "${daemon_pid}" 2>/dev/null && wait "${daemon_pid}" 2>/dev/null
-	ip netns delete "${node}" 2>/dev/null || true
-	ip netns delete "${underlay}" 2>/dev/null || true
-	rm -rf "${workdir}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [[ -n "${PODNETD_BIN:-}" ]]; then
-	podnetd="${PODNETD_BIN}"
-else
-	echo "building podnetd (release)..." >&2
-	(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd >&2)
-	podnetd="$(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd --show-bin-path)/podnetd"
-fi
-[[ -x "${podnetd}" ]] || fail "no podnetd executable at ${podnetd}"
+bench_install_cleanup
+bench_locate_podnetd
 
 # --- the node ------------------------------------------------------------------------------------
-ip netns add "${node}"
-ip netns add "${underlay}"
-ip -n "${node}" link set lo up
+bench_new_namespace explain
+node=$REPLY
+bench_new_namespace explain-ul
+underlay=$REPLY
 ip netns exec "${node}" sysctl -qw net.ipv4.ip_forward=1
-ip -n "${node}" link add eth0 mtu 9001 type veth peer name eth0 netns "${underlay}"
-ip -n "${underlay}" link set eth0 up
-ip -n "${underlay}" addr add 10.0.0.1/16 dev eth0
-ip -n "${node}" link set eth0 up
-ip -n "${node}" addr add 10.0.0.10/16 dev eth0
-ip -n "${node}" route add default via 10.0.0.1 dev eth0
-ip -n "${node}" link add vxlan.calico mtu 8951 type vxlan id 4096 dstport 4789 local 10.0.0.10 dev eth0 nolearning
-ip -n "${node}" link set vxlan.calico up
-ip -n "${node}" addr add 192.168.0.0/32 dev vxlan.calico
+bench_vxlan_node "${node}" "${underlay}" 16 192.168.0.0
 {
 	# 250 remote nodes: block via tunnel IP onlink, permanent neighbour (FDB entries below).
 	for ((n = 1; n <= 250; n++)); do
@@ -77,16 +47,16 @@ ip -n "${node}" addr add 192.168.0.0/32 dev vxlan.calico
 		printf 'route add 192.168.%d.0/26 via 192.168.%d.0 dev vxlan.calico onlink proto 80\n' "${n}" "${n}"
 	done
 	# The bulk: /32 routes (blackholes and dev eth0) in main, /26s, and routes in tables 2..9.
-	bulk=$((routes - 250))
-	for ((i = 0; i < bulk; i++)); do
-		a=$((i / 65536 + 20)) b=$((i / 256 % 256)) c=$((i % 256))
-		case $((i % 4)) in
-		0) echo "route add blackhole 10.${a}.${b}.${c}/32" ;;
-		1) echo "route add 10.${a}.${b}.${c}/32 dev eth0" ;;
-		2) k=$((i / 4)) && echo "route add 172.$((16 + k / 1024 % 16)).$((k / 4 % 256)).$((k % 4 * 64))/26 dev eth0 metric $((i % 7))" ;;
-		3) echo "route add 10.${a}.${b}.${c}/32 via 10.0.0.1 dev eth0 table $((i % 8 + 2))" ;;
-		esac
-	done
+	awk -v bulk=$((routes - 250)) "${bench_awk_ipv4}"'BEGIN {
+		host = ipv4_number("10.20.0.0"); net = ipv4_number("172.16.0.0")
+		for (i = 0; i < bulk; i++) {
+			kind = i % 4
+			if (kind == 0) printf "route add blackhole %s/32\n", ipv4(host + i)
+			else if (kind == 1) printf "route add %s/32 dev eth0\n", ipv4(host + i)
+			else if (kind == 2) printf "route add %s/26 dev eth0 metric %d\n", ipv4(net + 64 * (int(i / 4) % 16384)), i % 7
+			else printf "route add %s/32 via 10.0.0.1 dev eth0 table %d\n", ipv4(host + i), i % 8 + 2
+		}
+	}'
 	for ((t = 2; t <= 9; t++)); do
 		echo "route add default via 10.0.0.1 dev eth0 table ${t}"
 		echo "rule add from 192.168.0.$((t * 3))/32 lookup ${t} priority 1536"
@@ -98,7 +68,7 @@ for ((n = 1; n <= 250; n++)); do
 	printf 'fdb add 66:00:00:00:%02x:%02x dev vxlan.calico dst 10.0.%d.%d self permanent\n' $((n / 256)) $((n % 256)) $((n / 256 + 1)) $((n % 256))
 done >"${workdir}/fdb.batch"
 ip netns exec "${node}" bridge -batch "${workdir}/fdb.batch"
-total_routes=$(($(ip -n "${node}" -4 route show table all | wc -l) + $(ip -n "${node}" -6 route show table all | wc -l)))
+total_routes=$(bench_route_count "${node}")
 
 cat >"${workdir}/podnetd.yaml" <<EOF
 cni: calico-vxlan
@@ -109,9 +79,6 @@ instanceType: m5.large
 listen: ["127.0.0.1:${port}"]
 graceSeconds: 0
 EOF
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-now_us() { date +%s%6N; }
 
 destinations=(192.168.77.9 10.20.3.4 10.20.3.5 172.18.3.70 8.8.8.8 10.0.0.10 192.168.0.9)
 echo "node: ${total_routes} routes (all tables, IPv4 and IPv6); destinations: ${destinations[*]}"
@@ -126,43 +93,38 @@ for destination in "${destinations[@]}"; do
 	for ((i = 0; i < 1000; i++)); do echo "route get ${destination}"; done >"${workdir}/get.batch"
 	samples=()
 	for ((r = 0; r < 5; r++)); do
-		start=$(now_us)
+		start=${EPOCHREALTIME/./}
 		ip -n "${node}" -force -batch "${workdir}/get.batch" >/dev/null 2>&1 || true
-		samples+=($(($(now_us) - start)))
+		samples+=($((${EPOCHREALTIME/./} - start)))
 	done
-	ip_total=$(printf '%s\n' "${samples[@]}" | median)
-	ip_us=$(awk -v t="${ip_total}" 'BEGIN { printf "%.1f", t / 1000 }')
-	ratio=$(awk -v a="${explain_us}" -v b="${ip_us}" 'BEGIN { printf "%.2f", a / b }')
+	ip_total=$(printf '%s\n' "${samples[@]}" | bench_median)
+	ip_us=$(bench_ratio "${ip_total}" 1000 %.1f)
+	ratio=$(bench_ratio "${explain_us}" "${ip_us}")
 	printf '%-16s %11s µs %13s µs %8s %13s ms\n' "${destination}" "${explain_us}" "${ip_us}" "${ratio}" "${index_ms}"
 done
 
 # --- (2) one answer for an operator ---------------------------------------------------------------
-ip netns exec "${node}" "${podnetd}" serve --config "${workdir}/podnetd.yaml" 2>"${workdir}/serve.log" &
-daemon_pid=$!
-for ((i = 0; i < 200; i++)); do
-	ip netns exec "${node}" curl -sf "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+bench_start_serve "${node}" "${workdir}/podnetd.yaml" "${workdir}/serve.log" "http://127.0.0.1:${port}/readyz"
 ip netns exec "${node}" curl -sf "http://127.0.0.1:${port}/explain?dst=192.168.77.9" >/dev/null || fail "daemon not answering: $(tail -3 "${workdir}/serve.log")"
 echo
 printf '%-16s %18s %18s %8s %18s\n' destination "curl /explain" "ip route get" ratio "curl /healthz"
 for destination in "${destinations[@]}"; do
 	curl_samples=() ip_samples=() floor_samples=()
 	for ((r = 0; r < runs; r++)); do
-		start=$(now_us)
+		start=${EPOCHREALTIME/./}
 		ip netns exec "${node}" curl -s "http://127.0.0.1:${port}/explain?dst=${destination}" >/dev/null
-		curl_samples+=($(($(now_us) - start)))
+		curl_samples+=($((${EPOCHREALTIME/./} - start)))
 		# The floor: the same process start and HTTP round trip for an answer that needs no work.
-		start=$(now_us)
+		start=${EPOCHREALTIME/./}
 		ip netns exec "${node}" curl -s "http://127.0.0.1:${port}/healthz" >/dev/null
-		floor_samples+=($(($(now_us) - start)))
-		start=$(now_us)
+		floor_samples+=($((${EPOCHREALTIME/./} - start)))
+		start=${EPOCHREALTIME/./}
 		ip netns exec "${node}" ip route get "${destination}" >/dev/null 2>&1 || true
-		ip_samples+=($(($(now_us) - start)))
+		ip_samples+=($((${EPOCHREALTIME/./} - start)))
 	done
-	curl_us=$(printf '%s\n' "${curl_samples[@]}" | median)
-	ip_us=$(printf '%s\n' "${ip_samples[@]}" | median)
-	floor_us=$(printf '%s\n' "${floor_samples[@]}" | median)
-	ratio=$(awk -v a="${curl_us}" -v b="${ip_us}" 'BEGIN { printf "%.2f", a / b }')
+	curl_us=$(printf '%s\n' "${curl_samples[@]}" | bench_median)
+	ip_us=$(printf '%s\n' "${ip_samples[@]}" | bench_median)
+	floor_us=$(printf '%s\n' "${floor_samples[@]}" | bench_median)
+	ratio=$(bench_ratio "${curl_us}" "${ip_us}")
 	printf '%-16s %15s µs %15s µs %8s %15s µs\n' "${destination}" "${curl_us}" "${ip_us}" "${ratio}" "${floor_us}"
 done

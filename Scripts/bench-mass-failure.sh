@@ -30,31 +30,21 @@ export LC_ALL=C
 readonly blocks="${BLOCKS:-5000}"
 readonly tries="${TRIES:-3}"
 readonly port=9647
-readonly script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly repo_root="$(cd "${script_dir}/.." && pwd)"
 
-fail() {
-	echo "bench-mass-failure.sh: $*" >&2
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+bench_require_count BLOCKS "$blocks" 1
+bench_require_count TRIES "$tries" 1
+((blocks <= 16000)) || fail "BLOCKS must be 1-16000"
+bench_require_root
+bench_require_tools ip bridge curl jq awk
 
-[[ $blocks =~ ^[0-9]+$ && $tries =~ ^[0-9]+$ ]] || fail "BLOCKS and TRIES must be numbers"
-((blocks >= 1 && blocks <= 16000 && tries >= 1)) || fail "BLOCKS must be 1-16000 and TRIES at least 1"
-[[ $(id -u) == 0 ]] || fail "needs root (network namespaces): run it with sudo"
-for tool in ip bridge curl jq awk; do
-	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || fail "$tool is missing: run bash Scripts/deps.sh"
-done
-
-# shellcheck source=Scripts/bench-common.sh
-source "$script_dir/bench-common.sh"
 workdir="$(mktemp -d /tmp/podnetd-bench-mass.XXXXXX)"
 bench_install_cleanup
-bench_locate_podnetd "$repo_root"
+bench_locate_podnetd
 
-ns="podnetd-mass-$(printf '%08x' $((RANDOM * 32768 + RANDOM)))"
-ip netns add "$ns"
-namespaces+=("$ns")
-ip -n "$ns" link set lo up
+bench_new_namespace mass
+ns=$REPLY
 
 # --- the node: eth0 (a veth whose peer stays in the namespace), vxlan.calico, BLOCKS remote nodes ----
 # Remote node i: tunnel IP 100.64.0.0 + 64 i (the first address of its block 100.64.0.0/26 + i),
@@ -68,10 +58,9 @@ ip -n "$ns" link set vxlan.calico up
 ip -n "$ns" addr add 192.168.231.0/32 dev vxlan.calico
 ip -n "$ns" route add blackhole 192.168.231.0/26 proto 80
 ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
-awk -v n="$blocks" 'BEGIN {
+awk -v n="$blocks" "$bench_awk_ipv4"'BEGIN {
 	for (i = 0; i < n; i++) {
-		a = 100 * 16777216 + 64 * 65536 + 64 * i
-		ip = sprintf("%d.%d.%d.%d", int(a / 16777216), int(a / 65536) % 256, int(a / 256) % 256, a % 256)
+		ip = ipv4(ipv4_number("100.64.0.0") + 64 * i)
 		printf "%s/26 %s 66:00:00:00:%02x:%02x 10.1.%d.%d\n", ip, ip, int(i / 256), i % 256, int(i / 256), i % 256
 	}
 }' >"$workdir/remotes"
@@ -98,15 +87,7 @@ config="$workdir/podnetd.yaml"
 log="$workdir/podnetd.log"
 # PODNETD_PREFIX runs podnetd under a profiler, e.g. PODNETD_PREFIX="perf record -g -o /tmp/podnetd.perf --".
 # shellcheck disable=SC2086
-ip netns exec "$ns" ${PODNETD_PREFIX:-} "$podnetd" serve --config "$config" >"$log" 2>&1 &
-pids+=($!)
-podnetd_pid=$!
-for _ in $(seq 1 600); do
-	ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break
-	kill -0 "$podnetd_pid" 2>/dev/null || { cat "$log" >&2; fail "podnetd exited before it was ready"; }
-	sleep 0.1
-done
-ip netns exec "$ns" curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" || { cat "$log" >&2; fail "podnetd not ready after 60 s"; }
+bench_start_serve "$ns" "$config" "$log" "http://127.0.0.1:$port/readyz" ${PODNETD_PREFIX:-}
 
 echo "podnetd: $podnetd"
 echo "kernel $(uname -r), $(nproc) CPUs; $blocks remote blocks and VTEPs, $(ip -n "$ns" route show dev vxlan.calico | wc -l) routes via vxlan.calico"
@@ -157,17 +138,13 @@ last_notification_us() { # $1 monitor file, $2 Deleted|added
 	}
 }
 
-ms() { awk -v us="$1" 'BEGIN { printf "%.0f", us / 1000 }'; }
+ms() { bench_ratio "$1" 1000 %.0f; }
 
 # podnetd's CPU time (utime + stime) in milliseconds: what a change costs it, whatever else the
 # machine is doing (wall-clock latencies grow with the machine's load, this does not).
-readonly ticks_per_second=$(getconf CLK_TCK)
-cpu_ms() {
-	local stat rest
-	stat="$(cat "/proc/$podnetd_pid/stat")"
-	rest="${stat##*) }"
-	awk -v hz="$ticks_per_second" '{ printf "%d", ($12 + $13) * 1000 / hz }' <<<"$rest"
-}
+ticks_per_second=$(getconf CLK_TCK)
+readonly ticks_per_second
+cpu_ms() { echo $(($(bench_cpu_ticks "$podnetd_pid") * 1000 / ticks_per_second)); }
 
 printf '%-8s %5s  %10s %12s %12s  %14s %14s  %9s %12s\n' change try "kernel ms" "/status ms" "/metrics ms" "status-kernel" "metrics-kernel" "log lines" "podnetd CPU"
 results="$workdir/results"
@@ -207,12 +184,11 @@ for what in flush restore; do
 	line="$(printf '%-8s medians (ms):' "$what")"
 	column=2
 	for name in kernel /status /metrics status-kernel metrics-kernel; do
-		value=$(awk -v w="$what" -v c="$column" '$1 == w { print $c / 1000 }' "$results" | sort -g |
-			awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] }')
+		value=$(awk -v w="$what" -v c="$column" '$1 == w { print $c / 1000 }' "$results" | bench_median %.0f)
 		line+=" $name $value"
 		column=$((column + 1))
 	done
-	line+=" podnetd-CPU $(awk -v w="$what" '$1 == w { print $9 }' "$results" | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] }')"
+	line+=" podnetd-CPU $(awk -v w="$what" '$1 == w { print $9 }' "$results" | bench_median %.0f)"
 	echo "$line"
 done
 echo

@@ -17,15 +17,14 @@ export LC_ALL=C
 
 readonly runs="${RUNS:-30}"
 readonly idle_seconds="${IDLE_SECONDS:-10}"
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dist=$repo/dist
 
-fail() {
-	echo "bench-release.sh: $*" >&2
-	exit 1
-}
-[[ $runs =~ ^[0-9]+$ && $runs -ge 1 && $idle_seconds =~ ^[0-9]+$ ]] || fail "RUNS and IDLE_SECONDS must be numbers (RUNS >= 1)"
-[[ $(id -u) == 0 ]] || fail "needs root (a network namespace): run it with sudo"
+# shellcheck source-path=SCRIPTDIR source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+readonly repo="$bench_repo_root" dist="$bench_repo_root/dist"
+bench_require_count RUNS "$runs" 1
+bench_require_count IDLE_SECONDS "$idle_seconds"
+bench_require_root
+bench_require_tools ip jq tar prometheus-node-exporter
 version=$(tr -d '[:space:]' <"$repo/VERSION")
 binary=$dist/podnetd
 deb=$dist/podnetd_${version}_amd64.deb
@@ -34,23 +33,14 @@ image=$dist/podnetd-${version}.oci.tar
 for file in "$binary" "$deb" "$rpm" "$image"; do
 	[[ -f $file ]] || fail "$file is missing: run Scripts/package.sh"
 done
-node_exporter=$(command -v prometheus-node-exporter || true)
-[[ -n $node_exporter ]] || fail "prometheus-node-exporter is missing: run bash Scripts/deps.sh"
+node_exporter=$(command -v prometheus-node-exporter)
 
-ns=podnetd-bench-release-$$
-work=$(mktemp -d /tmp/podnetd-bench-release.XXXXXX)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+workdir=$(mktemp -d /tmp/podnetd-bench-release.XXXXXX)
+bench_install_cleanup
+bench_new_namespace release
+ns=$REPLY
 
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+mib() { bench_ratio "$1" 1048576 '%.1f MiB'; }
 
 # --- sizes -------------------------------------------------------------------------------------
 echo "== sizes"
@@ -65,51 +55,50 @@ fi
 for file in "$deb" "$rpm" "$image"; do
 	printf '%-34s %12s  %s\n' "dist/$(basename "$file")" "$(stat -c %s "$file")" "$(mib "$(stat -c %s "$file")")"
 done
-mkdir -p "$work/oci" "$work/root"
-tar -xf "$image" -C "$work/oci"
+mkdir -p "$workdir/oci" "$workdir/root"
+tar -xf "$image" -C "$workdir/oci"
 layers=0
-for layer in $(jq -r '.manifests[0].digest' "$work/oci/index.json" | sed 's#:#/#' | xargs -I{} jq -r '.layers[].digest' "$work/oci/blobs/{}" | sed 's#:#/#'); do
-	layers=$((layers + $(stat -c %s "$work/oci/blobs/$layer")))
-	tar -xzf "$work/oci/blobs/$layer" -C "$work/root"
+for layer in $(jq -r '.manifests[0].digest' "$workdir/oci/index.json" | sed 's#:#/#' | xargs -I{} jq -r '.layers[].digest' "$workdir/oci/blobs/{}" | sed 's#:#/#'); do
+	layers=$((layers + $(stat -c %s "$workdir/oci/blobs/$layer")))
+	tar -xzf "$workdir/oci/blobs/$layer" -C "$workdir/root"
 done
-unpacked=$(du -sb "$work/root" | cut -f1)
+unpacked=$(du -sb "$workdir/root" | cut -f1)
 printf '%-34s %12s  %s\n' "image layers (compressed)" "$layers" "$(mib "$layers")"
 printf '%-34s %12s  %s\n' "image root (unpacked)" "$unpacked" "$(mib "$unpacked")"
 
 # --- start-up ----------------------------------------------------------------------------------
 # Median wall time in ms of RUNS runs of a command inside the namespace.
 median_ms() {
-	local i start end
-	for ((i = 0; i < runs; i++)); do
-		start=$(date +%s%N)
+	local i start median_us
+	median_us=$(for ((i = 0; i < runs; i++)); do
+		start=${EPOCHREALTIME/./}
 		ip netns exec "$ns" "$@" >/dev/null 2>&1 || true
-		end=$(date +%s%N)
-		echo $(((end - start) / 1000))
-	done | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'
+		echo $((${EPOCHREALTIME/./} - start))
+	done | bench_median)
+	bench_ratio "$median_us" 1000
 }
 echo
 echo "== start-up (median of $runs runs, ms, in an empty namespace; includes ip netns exec)"
 ipv_ms=$(median_ms ip -V)
 version_ms=$(median_ms "$binary" --version)
 printf '%-40s %8s\n' "ip -V" "$ipv_ms"
-printf '%-40s %8s   ratio to ip -V %s\n' "podnetd --version" "$version_ms" "$(awk -v a="$version_ms" -v b="$ipv_ms" 'BEGIN { printf "%.2f", a / b }')"
+printf '%-40s %8s   ratio to ip -V %s\n' "podnetd --version" "$version_ms" "$(bench_ratio "$version_ms" "$ipv_ms")"
 route_ms=$(median_ms ip -j route show table all)
 check_ms=$(median_ms "$binary" check --format json)
 printf '%-40s %8s\n' "ip -j route show table all" "$route_ms"
-printf '%-40s %8s   ratio %s\n' "podnetd check --format json" "$check_ms" "$(awk -v a="$check_ms" -v b="$route_ms" 'BEGIN { printf "%.2f", a / b }')"
+printf '%-40s %8s   ratio %s\n' "podnetd check --format json" "$check_ms" "$(bench_ratio "$check_ms" "$route_ms")"
 
 # --- idle RSS ----------------------------------------------------------------------------------
 echo
 echo "== idle RSS after ${idle_seconds} s (empty namespace)"
-ip netns exec "$ns" "$binary" serve --listen 127.0.0.1:19647 >"$work/serve.log" 2>&1 &
+ip netns exec "$ns" "$binary" serve --listen 127.0.0.1:19647 >"$workdir/serve.log" 2>&1 &
 pids+=($!)
 podnetd_pid=$!
-ip netns exec "$ns" "$node_exporter" --web.listen-address=127.0.0.1:19100 >"$work/ne.log" 2>&1 &
+ip netns exec "$ns" "$node_exporter" --web.listen-address=127.0.0.1:19100 >"$workdir/ne.log" 2>&1 &
 pids+=($!)
 ne_pid=$!
 sleep "$idle_seconds"
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-podnetd_rss=$(rss "$podnetd_pid")
-ne_rss=$(rss "$ne_pid")
+podnetd_rss=$(bench_proc_status_kb "$podnetd_pid" VmRSS)
+ne_rss=$(bench_proc_status_kb "$ne_pid" VmRSS)
 printf '%-40s %8s KiB\n' "podnetd serve" "$podnetd_rss"
-printf '%-40s %8s KiB   ratio %s\n' "prometheus-node-exporter (defaults)" "$ne_rss" "$(awk -v a="$podnetd_rss" -v b="$ne_rss" 'BEGIN { printf "%.2f", a / b }')"
+printf '%-40s %8s KiB   ratio %s\n' "prometheus-node-exporter (defaults)" "$ne_rss" "$(bench_ratio "$podnetd_rss" "$ne_rss")"

@@ -16,41 +16,17 @@ set -euo pipefail
 readonly sizes=(10000 50000 100000)
 readonly runs="${RUNS:-7}"
 readonly veth_pairs="${VETH_PAIRS:-150}" # 300 interfaces
-readonly script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly repo_root="$(cd "${script_dir}/.." && pwd)"
 
-fail() {
-	echo "bench-snapshot.sh: $*" >&2
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+bench_require_count RUNS "${runs}" 1
+bench_require_count VETH_PAIRS "${veth_pairs}" 1
+bench_require_root
+bench_require_tools ip nsenter /usr/bin/time awk
 
-[[ "$(id -u)" == 0 ]] || fail "needs root (network namespaces): run it with sudo"
-command -v ip >/dev/null || fail "ip (iproute2) is missing: run Scripts/deps.sh"
-command -v nsenter >/dev/null || fail "nsenter (util-linux) is missing: run Scripts/deps.sh"
-[[ -x /usr/bin/time ]] || fail "/usr/bin/time (GNU time, Debian package 'time') is missing"
-[[ "${runs}" =~ ^[0-9]+$ && "${runs}" -ge 1 ]] || fail "RUNS must be a positive number"
-
-namespaces=()
 workdir="$(mktemp -d /tmp/podnetd-bench.XXXXXX)"
-cleanup() {
-	local ns
-	for ns in "${namespaces[@]}"; do ip netns delete "${ns}" 2>/dev/null || true; done
-	rm -rf "${workdir}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- podnetd -----------------------------------------------------------------------------------------
-if [[ -n "${PODNETD_BIN:-}" ]]; then
-	podnetd="${PODNETD_BIN}"
-else
-	echo "building podnetd (release)..." >&2
-	scratch=(${SCRATCH_PATH:+--scratch-path "${SCRATCH_PATH}"})
-	# Static Swift runtime, as Scripts/install.sh deploys it: start-up is 5 ms instead of 17.
-	(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd "${scratch[@]}" >&2)
-	podnetd="$(cd "${repo_root}" && swift build -c release --static-swift-stdlib --product podnetd "${scratch[@]}" --show-bin-path)/podnetd"
-fi
-[[ -x "${podnetd}" ]] || fail "no podnetd executable at ${podnetd}"
+bench_install_cleanup
+bench_locate_podnetd
 
 # --- namespaces --------------------------------------------------------------------------------------
 # One namespace per size: `veth_pairs` veth pairs (all up, so each also brings its IPv6 link-local,
@@ -58,8 +34,6 @@ fi
 # `dev vethN`), 10% IPv6 (/128 `dev vethN`). `via … onlink` is avoided: slow to insert in bulk.
 build_namespace() {
 	local ns="$1" routes="$2"
-	ip netns add "${ns}"
-	ip -n "${ns}" link set lo up
 	# No IPv6 duplicate address detection: addresses (and their routes) are final at once, so the
 	# route count does not drift while measuring.
 	ip netns exec "${ns}" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -73,17 +47,13 @@ build_namespace() {
 		for ((i = 0; i < veth_pairs; i++)); do
 			echo "address add 10.200.$((i / 256)).$((i % 256))/16 dev veth${i}a"
 		done
-		local v4=$((routes * 9 / 10)) dev
-		for ((i = 0; i < v4; i++)); do
-			if ((i % 2 == 0)); then
-				echo "route add blackhole 10.$((i / 65536 + 1)).$((i / 256 % 256)).$((i % 256))/32"
-			else
-				echo "route add 10.$((i / 65536 + 1)).$((i / 256 % 256)).$((i % 256))/32 dev veth$((i % veth_pairs))a"
-			fi
-		done
-		for ((i = 0; i < routes - v4; i++)); do
-			printf 'route add fd00:%x::%x/128 dev veth%da\n' $((i / 65536)) $((i % 65536)) $((i % veth_pairs))
-		done
+		awk -v v4=$((routes * 9 / 10)) -v v6=$((routes - routes * 9 / 10)) -v pairs="${veth_pairs}" "${bench_awk_ipv4}"'BEGIN {
+			first = ipv4_number("10.1.0.0")
+			for (i = 0; i < v4; i++)
+				if (i % 2 == 0) printf "route add blackhole %s/32\n", ipv4(first + i)
+				else printf "route add %s/32 dev veth%da\n", ipv4(first + i), i % pairs
+			for (i = 0; i < v6; i++) printf "route add fd00:%x::%x/128 dev veth%da\n", int(i / 65536), i % 65536, i % pairs
+		}'
 	} >"${workdir}/batch"
 	ip -n "${ns}" -batch "${workdir}/batch" >/dev/null
 }
@@ -95,10 +65,10 @@ measure_once() {
 	local ns="$1"
 	shift
 	local start end
-	start=$(date +%s%N)
+	start=${EPOCHREALTIME/./}
 	/usr/bin/time -f '%M' -o "${workdir}/rss" nsenter --net="/run/netns/${ns}" "$@" >/dev/null
-	end=$(date +%s%N)
-	echo "$(((end - start) / 1000)) $(tail -n 1 "${workdir}/rss")"
+	end=${EPOCHREALTIME/./}
+	echo "$((end - start)) $(tail -n 1 "${workdir}/rss")"
 }
 
 # Median wall (ms, 1 decimal) and median peak RSS (MiB, 1 decimal) of `runs` runs, after one warm-up.
@@ -112,10 +82,9 @@ measure() {
 		walls+=("${wall}")
 		rsss+=("${rss}")
 	done
-	local middle=$(((runs + 1) / 2))
-	wall=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "${middle}p")
-	rss=$(printf '%s\n' "${rsss[@]}" | sort -n | sed -n "${middle}p")
-	awk -v w="${wall}" -v r="${rss}" 'BEGIN { printf "%.1f %.1f\n", w / 1000, r / 1024 }'
+	wall=$(printf '%s\n' "${walls[@]}" | bench_median)
+	rss=$(printf '%s\n' "${rsss[@]}" | bench_median)
+	echo "$(bench_ratio "${wall}" 1000 %.1f) $(bench_ratio "${rss}" 1024 %.1f)"
 }
 
 # Median snapshot and analysis times reported by `podnetd check --timing` (in-process, no start-up),
@@ -130,26 +99,25 @@ measure_analysis() {
 		snaps+=("$(sed -E 's/.*snapshot ([0-9.]+) ms.*/\1/' <<<"${line}")")
 		analyses+=("$(sed -E 's/.*analysis ([0-9.]+) ms.*/\1/' <<<"${line}")")
 	done
-	local middle=$(((runs + 1) / 2))
-	echo "$(printf '%s\n' "${snaps[@]}" | sort -n | sed -n "${middle}p") $(printf '%s\n' "${analyses[@]}" | sort -n | sed -n "${middle}p")"
+	echo "$(printf '%s\n' "${snaps[@]}" | bench_median) $(printf '%s\n' "${analyses[@]}" | bench_median)"
 }
 
 declare -A podnetd_ms podnetd_rss ip_ms ip_rss counts snapshot_ms analysis_ms
 for size in "${sizes[@]}"; do
 	echo "building a namespace with ${size} routes and $((veth_pairs * 2)) veth interfaces..." >&2
-	ns="podnetd-bench-$$-${size}"
-	namespaces+=("${ns}")
+	bench_new_namespace "${size}"
+	ns=$REPLY
 	build_namespace "${ns}" "${size}"
-	counts[${size}]=$(($(ip -n "${ns}" -4 route show table all | wc -l) + $(ip -n "${ns}" -6 route show table all | wc -l)))
+	counts[${size}]=$(bench_route_count "${ns}")
 	# Sanity: podnetd sees every route ip sees (each route object has one "protocol" key).
 	nsenter --net="/run/netns/${ns}" "${podnetd}" dump --format json >"${workdir}/dump.json" \
 		|| fail "podnetd dump failed in ${ns}"
 	seen=$(grep -o '"protocol"' "${workdir}/dump.json" | wc -l)
 	[[ "${seen}" == "${counts[${size}]}" ]] || fail "podnetd reported ${seen} routes, ip ${counts[${size}]}"
 	echo "measuring (${runs} runs each)..." >&2
-	read -r podnetd_ms[${size}] podnetd_rss[${size}] < <(measure "${ns}" "${podnetd}" dump --format json)
-	read -r ip_ms[${size}] ip_rss[${size}] < <(measure "${ns}" ip -j route show table all)
-	read -r snapshot_ms[${size}] analysis_ms[${size}] < <(measure_analysis "${ns}")
+	read -r "podnetd_ms[${size}]" "podnetd_rss[${size}]" < <(measure "${ns}" "${podnetd}" dump --format json)
+	read -r "ip_ms[${size}]" "ip_rss[${size}]" < <(measure "${ns}" ip -j route show table all)
+	read -r "snapshot_ms[${size}]" "analysis_ms[${size}]" < <(measure_analysis "${ns}")
 	ip netns delete "${ns}"
 done
 
@@ -160,7 +128,7 @@ printf '%-8s %9s %14s %12s %14s %12s %14s\n' size "routes" "podnetd ms" "podnetd
 for size in "${sizes[@]}"; do
 	printf '%-8s %9s %14s %12s %14s %12s %14s\n' "${size}" "${counts[${size}]}" "${podnetd_ms[${size}]}" \
 		"${podnetd_rss[${size}]}" "${ip_ms[${size}]}" "${ip_rss[${size}]}" \
-		"$(awk -v a="${podnetd_ms[${size}]}" -v b="${ip_ms[${size}]}" 'BEGIN { printf "%.2f", a / b }')"
+		"$(bench_ratio "${podnetd_ms[${size}]}" "${ip_ms[${size}]}")"
 done
 echo
 echo "analysis cost (podnetd check --timing, in-process medians; target: analysis <= 20% of the snapshot)"
@@ -171,8 +139,8 @@ for size in "${sizes[@]}"; do
 done
 first="${sizes[0]}"
 last="${sizes[${#sizes[@]} - 1]}"
-podnetd_scaling=$(awk -v a="${podnetd_ms[${last}]}" -v b="${podnetd_ms[${first}]}" 'BEGIN { printf "%.1f", a / b }')
-ip_scaling=$(awk -v a="${ip_ms[${last}]}" -v b="${ip_ms[${first}]}" 'BEGIN { printf "%.1f", a / b }')
+podnetd_scaling=$(bench_ratio "${podnetd_ms[${last}]}" "${podnetd_ms[${first}]}" %.1f)
+ip_scaling=$(bench_ratio "${ip_ms[${last}]}" "${ip_ms[${first}]}" %.1f)
 echo
 echo "scaling ${first} -> ${last} routes: podnetd ${podnetd_scaling}x, ip ${ip_scaling}x (target: podnetd <= 12x)"
 verdict=ok
