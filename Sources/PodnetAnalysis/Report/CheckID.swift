@@ -218,6 +218,7 @@ extension CheckID {
         CheckDescriptor(
             id: .conntrackTablePressure, area: "host", defaultSeverity: .warning,
             description: "nf_conntrack_count at 90 % of nf_conntrack_max or more (critical when full)"),
+        CheckDescriptor(
             id: .clusterAPIUnreachable, area: "cluster", defaultSeverity: .info,
             description: "the Kubernetes API is unreachable: the last good cluster view is used"),
         CheckDescriptor(
