@@ -37,6 +37,9 @@ public struct Expectations: Sendable, Hashable {
     /// The node's kernel release (`uname -r`: this node's, or the one a dump recorded); nil when
     /// unknown (a dump without node facts).
     public var kernelRelease: String?
+    /// The node's Kubernetes name (`NodeIdentity` in PodnetConfig: the name the metrics' `node` label
+    /// and the alerts carry); nil: the snapshot's hostname stands for it.
+    public var nodeName: String?
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,
@@ -45,7 +48,8 @@ public struct Expectations: Sendable, Hashable {
         kubeletConfigPath: String? = nil, instanceType: String? = nil, instanceTypeSource: String = "unknown",
         vCPUs: Int? = nil,
         awsVpcCni: AWSVPCCNIExpectations = AWSVPCCNIExpectations(), thresholds: Thresholds = Thresholds(),
-        maxPodsMayBeOverridden: Bool = false, kernelRelease: String? = nil
+        maxPodsMayBeOverridden: Bool = false, kernelRelease: String? = nil,
+        nodeName: String? = nil
     ) {
         self.cni = cni
         self.podCIDRs = podCIDRs
@@ -64,6 +68,7 @@ public struct Expectations: Sendable, Hashable {
         self.thresholds = thresholds
         self.maxPodsMayBeOverridden = maxPodsMayBeOverridden
         self.kernelRelease = kernelRelease
+        self.nodeName = nodeName
     }
 
     /// The block size of a family.
