@@ -27,6 +27,12 @@ extension ExpectationsResolver {
             facts.instanceType = table.lookup(name)?.instanceType ?? name
             facts.instanceTypeSource = "config" + recorded
         }
+        // The config's nodeName names the node as it does on the node itself; otherwise the name the
+        // dump recorded (an older dump has none: its hostname stands for it).
+        if let name = config.nodeName {
+            facts.nodeName = name
+            facts.nodeNameSource = NodeIdentity.Source.config.rawValue
+        }
         return expectations(config, facts: facts)
     }
 }

@@ -32,6 +32,10 @@ public struct ExpectationsResolver: Sendable {
     /// The kernel release (`uname -r`).
     public var kernelRelease: @Sendable () -> String?
     public var table: ENILimitsTable
+    /// The process environment (`NODE_NAME`) and the machine's hostname, for the node's name
+    /// (injectable for tests).
+    public var environment: [String: String]
+    public var hostname: @Sendable () -> String
     /// Where `kubelet.service` and its drop-ins are looked for (injectable for tests).
     public var kubeletUnitDirectories: [String]
     /// systemd's manager configuration files and drop-in directories (injectable for tests).
@@ -51,8 +55,12 @@ public struct ExpectationsResolver: Sendable {
         table: ENILimitsTable = .embedded,
         kubeletUnitDirectories: [String] = ExpectationsResolver.kubeletUnitDirectories,
         systemdManagerConfigPaths: [String] = ExpectationsResolver.systemdManagerConfigPaths,
-        systemdManagerConfigDirectories: [String] = ExpectationsResolver.systemdManagerConfigDirectories
+        systemdManagerConfigDirectories: [String] = ExpectationsResolver.systemdManagerConfigDirectories,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        hostname: @escaping @Sendable () -> String = NodeIdentity.systemHostname
     ) {
+        self.environment = environment
+        self.hostname = hostname
         self.files = files
         self.vCPUs = vCPUs
         self.kernelRelease = kernelRelease
@@ -91,20 +99,29 @@ public struct ExpectationsResolver: Sendable {
             maxPodsSource: facts.maxPodsSource, kubeletConfigPath: facts.kubeletConfigPath,
             instanceType: facts.instanceType, instanceTypeSource: facts.instanceTypeSource, vCPUs: facts.vCPUs,
             awsVpcCni: config.awsVpcCni, thresholds: config.thresholds,
-            maxPodsMayBeOverridden: facts.maxPodsMayBeOverridden, kernelRelease: facts.kernelRelease)
+            maxPodsMayBeOverridden: facts.maxPodsMayBeOverridden, kernelRelease: facts.kernelRelease,
+            nodeName: facts.nodeName)
         expectations.explicitKeys = config.explicitKeys
         return expectations
     }
 
     /// This node's facts as `config` resolves them: vCPUs, instance type, kubelet's maxPods (each with
-    /// its source) and the kernel release. What `podnetd dump` records and a live check uses.
+    /// its source), the kernel release and the node's name. What `podnetd dump` records and a live
+    /// check uses.
     public func nodeFacts(_ config: PodnetConfig) throws(ConfigError) -> NodeFacts {
         let maxPods = try resolveMaxPods(config)
         let instanceType = resolveInstanceType(config.instanceType)
+        let node = nodeIdentity(config)
         return NodeFacts(
             vCPUs: vCPUs(), instanceType: instanceType.name, instanceTypeSource: instanceType.source,
             maxPods: maxPods.value, maxPodsSource: maxPods.source, maxPodsMayBeOverridden: maxPods.mayBeOverridden,
-            kubeletConfigPath: maxPods.path, kernelRelease: kernelRelease())
+            kubeletConfigPath: maxPods.path, kernelRelease: kernelRelease(), nodeName: node.name,
+            nodeNameSource: node.source.rawValue)
+    }
+
+    /// The node's Kubernetes name as `serve` labels its metrics: the same sources, in the same order.
+    public func nodeIdentity(_ config: PodnetConfig) -> NodeIdentity {
+        NodeIdentity.resolve(configured: config.nodeName, environment: environment, files: files, hostname: hostname)
     }
 
     /// kubelet's maxPods: its value, where it came from, and the kubelet config file involved.

@@ -8,6 +8,9 @@ import PodnetModel
 public struct ConfigurationLoader: Sendable {
     public let path: String?
     public let files: any FileReading
+    /// The node's name fixed at start (the metrics' `node` label): every resolution reports under it,
+    /// so /status and the alerts name the same node even if its sources change while serving.
+    public var node: NodeIdentity?
 
     /// `path` nil: the default path, where a missing file means the defaults.
     public init(path: String?, files: any FileReading = LocalFileSystem()) {
@@ -23,7 +26,8 @@ public struct ConfigurationLoader: Sendable {
     /// Resolves an already parsed config again: kubelet's maxPods and the instance type may have
     /// changed on disk while the config file itself is only re-read on SIGHUP.
     public func resolve(_ config: PodnetConfig) throws -> LoadedConfiguration {
-        let expectations = try ExpectationsResolver(files: files).resolve(config)
+        var expectations = try ExpectationsResolver(files: files).resolve(config)
+        if let node { expectations.nodeName = node.name }
         return LoadedConfiguration(config: config, expectations: expectations, settings: try settings(from: config))
     }
 

@@ -36,7 +36,8 @@ public struct Daemon: Sendable {
     public func run() throws {
         // Before any thread exists, so that only the signal thread ever receives them.
         SignalWatcher.blockDaemonSignals()
-        let initial: LoadedConfiguration
+        var loader = self.loader
+        var initial: LoadedConfiguration
         do {
             initial = try loader.load()
         } catch {
@@ -48,8 +49,9 @@ public struct Daemon: Sendable {
             configured.logLevel = settings.logLevel
             return configured
         }()
-        let node = NodeIdentity.resolve(
-            configured: initial.config.nodeName, environment: ProcessInfo.processInfo.environment, files: loader.files)
+        let node = ExpectationsResolver(files: loader.files).nodeIdentity(initial.config)
+        loader.node = node
+        initial.expectations.nodeName = node.name
         logger.info("node name \(node.name) (from \(node.source.rawValue))")
         for reason in node.skipped { logger.warning("node name source skipped: \(reason)") }
         let board = StatusBoard(freshnessLimit: StatusBoard.freshnessLimit(resyncInterval: settings.resyncInterval))

@@ -4,8 +4,9 @@ import Synchronization
 ///
 /// The text is rendered when the status is made (it is small: findings are grouped by check). The
 /// JSON holds every finding with its explanation (7 MB at 5,000 findings) and took a fifth of a
-/// mass failure's analysis time to encode, while scrapers read /metrics and people the text: so
-/// it is encoded on the first request for it, once per analysis, and kept.
+/// mass failure's analysis time to encode: so it is encoded once per analysis and kept, by
+/// `StatusBoard.publish` in the background right after publication (or by the first reader, when
+/// the status was never published).
 public struct PublishedStatus: Sendable {
     /// `/status` as JSON.
     public var json: [UInt8] { encodedJSON.value }
@@ -28,8 +29,16 @@ public struct PublishedStatus: Sendable {
 
     /// A status from a document: text now, JSON on first use.
     public init(document: StatusDocument, analyzedAt: ContinuousClock.Instant, explain: ExplainSource? = nil) {
-        self.encodedJSON = EncodedOnce { document.json() }
-        self.text = document.text()
+        self.init(text: document.text(), analyzedAt: analyzedAt, explain: explain) { document.json() }
+    }
+
+    /// A status whose JSON `encode` makes on first use (tests time it).
+    init(
+        text: String, analyzedAt: ContinuousClock.Instant, explain: ExplainSource? = nil,
+        encode: @escaping @Sendable () -> [UInt8]
+    ) {
+        self.encodedJSON = EncodedOnce(encode)
+        self.text = text
         self.analyzedAt = analyzedAt
         self.explain = explain
     }

@@ -1,9 +1,12 @@
+import Dispatch
 import Synchronization
 
 /// Where the watch loop publishes results and the HTTP server reads them.
 ///
 /// The loop swaps in a new immutable `PublishedStatus`; readers copy it under a short lock and
-/// never wait for an analysis.
+/// never wait for an analysis. Its JSON is encoded right after publication on a thread of the
+/// board's own, so the HTTP loop (one thread for every client, /healthz included) answers from
+/// finished bytes instead of spending ~100 ms on the first /status after a 5,000-finding analysis.
 public final class StatusBoard: Sendable {
     private struct State {
         var status: PublishedStatus?
@@ -14,11 +17,15 @@ public final class StatusBoard: Sendable {
         var turnStartedAt: ContinuousClock.Instant?
         var loopProblem: String?
         var freshnessLimit: Duration
+        /// Counts publications: an encoding whose status was superseded before it began is skipped.
+        var generation: UInt64 = 0
     }
 
     private let state: Mutex<State>
     /// Slack on top of the loop's own promise before it counts as stuck.
     public let heartbeatSlack: Duration
+    /// Encodes published statuses' JSON, one at a time, newest only.
+    private let encoder = DispatchQueue(label: "podnetd.status-json")
 
     /// The last analysis is stale when older than twice the resync interval plus slack: a resync
     /// analyses at least that often.
@@ -35,8 +42,19 @@ public final class StatusBoard: Sendable {
         state.withLock { $0.freshnessLimit = limit }
     }
 
+    /// Makes `status` the latest and starts encoding its JSON off the caller's and the readers'
+    /// threads. A reader that comes before the encoding ends waits for the rest of it (never a second
+    /// encoding); under churn only the newest status is encoded.
     public func publish(_ status: PublishedStatus) {
-        state.withLock { $0.status = status }
+        let generation = state.withLock {
+            $0.status = status
+            $0.generation &+= 1
+            return $0.generation
+        }
+        encoder.async { [self] in
+            guard state.withLock({ $0.generation }) == generation else { return }
+            _ = status.json
+        }
     }
 
     /// Called by the watch loop before it waits, with when it will turn again at the latest.

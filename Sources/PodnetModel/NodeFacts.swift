@@ -18,11 +18,17 @@ public struct NodeFacts: Hashable, Sendable, Codable {
     public var kubeletConfigPath: String?
     /// The kernel release (`uname -r`); nil when unknown.
     public var kernelRelease: String?
+    /// The node's Kubernetes name as podnetd resolves it (config `nodeName`, `NODE_NAME`, Calico's
+    /// nodename file, the hostname): the name reports and alerts give the node. Nil in dumps of an
+    /// older podnetd, whose hostname then stands for it.
+    public var nodeName: String?
+    /// Where `nodeName` came from (`config`, `NODE_NAME`, `calico-nodename`, `hostname`).
+    public var nodeNameSource: String?
 
     public init(
         vCPUs: Int? = nil, instanceType: String? = nil, instanceTypeSource: String = "unknown", maxPods: Int? = nil,
         maxPodsSource: String = "unknown", maxPodsMayBeOverridden: Bool = false, kubeletConfigPath: String? = nil,
-        kernelRelease: String? = nil
+        kernelRelease: String? = nil, nodeName: String? = nil, nodeNameSource: String? = nil
     ) {
         self.vCPUs = vCPUs
         self.instanceType = instanceType
@@ -32,5 +38,7 @@ public struct NodeFacts: Hashable, Sendable, Codable {
         self.maxPodsMayBeOverridden = maxPodsMayBeOverridden
         self.kubeletConfigPath = kubeletConfigPath
         self.kernelRelease = kernelRelease
+        self.nodeName = nodeName
+        self.nodeNameSource = nodeNameSource
     }
 }

@@ -115,6 +115,8 @@ public enum SnapshotJSONWriter {
         writer.key("maxPodsMayBeOverridden"); writer.bool(facts.maxPodsMayBeOverridden)
         if let value = facts.kubeletConfigPath { writer.key("kubeletConfigPath"); writer.string(value) }
         if let value = facts.kernelRelease { writer.key("kernelRelease"); writer.string(value) }
+        if let value = facts.nodeName { writer.key("nodeName"); writer.string(value) }
+        if let value = facts.nodeNameSource { writer.key("nodeNameSource"); writer.string(value) }
         writer.endObject()
     }
 

@@ -12,7 +12,8 @@ public enum SnapshotTextFormatter {
             lines.append(
                 "# node: \(number(facts.vCPUs)) vCPUs, kernel \(facts.kernelRelease ?? "?"), instance type "
                     + "\(facts.instanceType ?? "?") (\(facts.instanceTypeSource)), maxPods \(number(facts.maxPods)) "
-                    + "(\(facts.maxPodsSource))")
+                    + "(\(facts.maxPodsSource))"
+                    + (facts.nodeName.map { ", node name \($0) (\(facts.nodeNameSource ?? "?"))" } ?? ""))
         }
         var usage: [String] = []
         for (name, table) in [("arp_cache", host.ipv4NeighbourTable), ("ndisc_cache", host.ipv6NeighbourTable)] {

@@ -24,6 +24,10 @@ import Testing
             let status = try daemon.status()
             #expect(status.daemon["node"] as? String == "ip-10-0-0-10.ec2.internal")
             #expect(status.daemon["nodeSource"] as? String == "NODE_NAME")
+            // The report names the same node as the metrics (not the kernel's hostname).
+            #expect(try daemon.get("/status").json()["node"] as? String == "ip-10-0-0-10.ec2.internal")
+            let text = try daemon.get("/status?format=text").body
+            #expect(text.hasPrefix("✓ node ip-10-0-0-10.ec2.internal:"), "\(text.prefix(200))")
             #expect(daemon.stderr.contains("node name ip-10-0-0-10.ec2.internal (from NODE_NAME)"), "\(daemon.stderr)")
             let exposition = try Exposition(try daemon.get("/metrics").body)
             #expect(!exposition.samples.isEmpty)

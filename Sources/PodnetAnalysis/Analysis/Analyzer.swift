@@ -217,7 +217,7 @@ final class Analysis {
         inventory.fdbEntries = snapshot.fdb.count
         inventory.rules = snapshot.rules.count
         return Report(
-            node: snapshot.hostname,
+            node: nodeName,
             cni: CNIReport(configured: expectations.cni.description, detected: mode, reason: modeReason),
             checkedAt: checkedAt, findings: findings, inventory: inventory, capacity: capacity)
     }
@@ -261,9 +261,16 @@ final class Analysis {
         configuredPools.contains { $0.family == family }
     }
 
+    /// The node's Kubernetes name: the resolved one (what the metrics' `node` label and the alerts
+    /// say), else the snapshot's hostname.
+    var nodeName: String { expectations.nodeName ?? snapshot.hostname }
+
+    /// The node's name in a command to run, `NODE` when unknown.
+    var nodeNameInCommands: String { nodeName.isEmpty ? "NODE" : nodeName }
+
     /// How to find, read and restart calico-node on this node.
     var calicoNodeCommands: String {
-        let node = snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname
+        let node = nodeNameInCommands
         return "find calico-node on this node: kubectl -n calico-system get pods -l k8s-app=calico-node "
             + "--field-selector spec.nodeName=\(node) -o name (namespace kube-system with the manifest install)"
     }

@@ -586,7 +586,7 @@ extension Analysis {
                     remediation: "Make Calico's MTU setting match \(device.name) (Installation spec.calicoNetwork.mtu, "
                         + "or veth_mtu in the calico-config ConfigMap), then recreate this pod: a veth keeps the MTU "
                         + "it was created with. Find the pod: its IP is the route above (kubectl get pods -A -o wide "
-                        + "--field-selector spec.nodeName=\(snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname))."))
+                        + "--field-selector spec.nodeName=\(nodeNameInCommands))."))
         }
     }
 }

@@ -199,7 +199,7 @@ extension Analysis {
         // An unconfirmed number (a --max-pods flag may override it, unreadably) is not asserted as
         // critical: a warning still shows the risk, and the text says how to confirm it.
         let unconfirmed = expectations.maxPodsMayBeOverridden
-        let node = snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname
+        let node = nodeNameInCommands
         let confirm =
             unconfirmed
             ? " podnetd could not confirm maxPods \(maxPods): a --max-pods flag may override it. Confirm what "
@@ -252,7 +252,7 @@ extension Analysis {
                 remediation: "Add nodes (or let the cluster autoscaler do it), spread pods with resource requests and "
                     + "topology constraints"
                     + (mode == .awsVPCCNI ? ", or raise the IP capacity (prefix delegation)" : "")
-                    + "; see kubectl describe node \(snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname) "
+                    + "; see kubectl describe node \(nodeNameInCommands) "
                     + "(Allocatable pods, Non-terminated Pods)."))
     }
 }

@@ -95,7 +95,7 @@ extension Analysis {
                 remediation: "Pin the autodetection to the node's network: with the operator, Installation "
                     + "spec.calicoNetwork.nodeAddressAutodetectionV4: \(operatorSetting); with the manifest "
                     + "install, IP_AUTODETECTION_METHOD=\(manifestSetting) on the calico-node DaemonSet. Check the "
-                    + "address Calico recorded (kubectl get node \(snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname) "
+                    + "address Calico recorded (kubectl get node \(nodeNameInCommands) "
                     + "-o yaml | grep projectcalico.org/IPv4Address), then restart calico-node on this node so Felix "
                     + "recreates \(link.name) — \(calicoNodeCommands)."))
     }

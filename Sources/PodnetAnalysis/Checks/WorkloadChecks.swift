@@ -3,7 +3,7 @@ import PodnetModel
 extension Analysis {
     /// Workload veths and their /32 (/128) routes, for any CNI.
     func checkWorkloads() {
-        let node = snapshot.hostname.isEmpty ? "NODE" : snapshot.hostname
+        let node = nodeNameInCommands
         let podsOnNode = "kubectl get pods -A -o wide --field-selector spec.nodeName=\(node)"
         for link in index.workloadLinks {
             let routes = index.workloadRoutes[link.index] ?? []

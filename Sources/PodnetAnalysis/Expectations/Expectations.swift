@@ -39,6 +39,9 @@ public struct Expectations: Sendable, Hashable {
     public var kernelRelease: String?
     /// The config keys set explicitly (top-level names): what the cluster view must not override.
     public var explicitKeys: Set<String> = []
+    /// The node's Kubernetes name (`NodeIdentity` in PodnetConfig: the name the metrics' `node` label
+    /// and the alerts carry); nil: the snapshot's hostname stands for it.
+    public var nodeName: String?
 
     public init(
         cni: CNISetting = .auto, podCIDRs: [IPPrefix] = [], blockSize: Int = 26, blockSizeV6: Int = 122,
@@ -47,7 +50,8 @@ public struct Expectations: Sendable, Hashable {
         kubeletConfigPath: String? = nil, instanceType: String? = nil, instanceTypeSource: String = "unknown",
         vCPUs: Int? = nil,
         awsVpcCni: AWSVPCCNIExpectations = AWSVPCCNIExpectations(), thresholds: Thresholds = Thresholds(),
-        maxPodsMayBeOverridden: Bool = false, kernelRelease: String? = nil
+        maxPodsMayBeOverridden: Bool = false, kernelRelease: String? = nil,
+        nodeName: String? = nil
     ) {
         self.cni = cni
         self.podCIDRs = podCIDRs
@@ -66,6 +70,7 @@ public struct Expectations: Sendable, Hashable {
         self.thresholds = thresholds
         self.maxPodsMayBeOverridden = maxPodsMayBeOverridden
         self.kernelRelease = kernelRelease
+        self.nodeName = nodeName
     }
 
     /// How `maxPodsSource` starts when kubelet's `--max-pods` flag set maxPods (`kubelet flag

@@ -32,7 +32,7 @@ public struct PathExplainer: Sendable {
         var walk = PathWalk(explainer: self, query: query, decision: decision)
         walk.run()
         return PathExplanation(
-            node: index.snapshot.hostname, query: query, destinationKind: walk.destinationKind,
+            node: report.node, query: query, destinationKind: walk.destinationKind,
             verdict: walk.brokenStep != nil ? .broken : walk.undetermined ? .undetermined : .complete, firstHop: decision.firstHop,
             rules: decision.evaluations, steps: walk.steps, brokenStep: walk.brokenStep, finding: walk.finding,
             tunnel: walk.tunnel)

@@ -6,7 +6,7 @@ public struct Report: Sendable, Codable, Hashable {
     public static let currentSchemaVersion = 1
 
     public var schemaVersion: Int
-    /// The node's hostname (from the snapshot).
+    /// The node's Kubernetes name (`Expectations.nodeName`), else the snapshot's hostname.
     public var node: String
     public var cni: CNIReport
     /// When the analysis ran (RFC 3339, given by the caller).

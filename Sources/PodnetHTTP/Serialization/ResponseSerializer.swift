@@ -18,6 +18,15 @@ struct ResponseSerializer {
     mutating func render(
         _ response: HTTPResponse, keepAlive: Bool, announceKeepAlive: Bool, includeBody: Bool
     ) -> [UInt8] {
+        let wire = renderForWire(
+            response, keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, includeBody: includeBody)
+        return wire.head + wire.body
+    }
+
+    /// `render`'s bytes as head and body, the body sharing the response's storage.
+    mutating func renderForWire(
+        _ response: HTTPResponse, keepAlive: Bool, announceKeepAlive: Bool, includeBody: Bool
+    ) -> WireResponse {
         var status = response.status
         var body = response.body
         if !(200...599).contains(status) {
@@ -41,9 +50,7 @@ struct ResponseSerializer {
             head += "Connection: keep-alive\r\n"
         }
         head += "\r\n"
-        var bytes = Array(head.utf8)
-        if includeBody && !bodyless { bytes += body }
-        return bytes
+        return WireResponse(head: Array(head.utf8), body: includeBody && !bodyless ? body : [])
     }
 
     /// A short plain-text response the server sends on its own (400, 408, 413, 431, 503), closing.

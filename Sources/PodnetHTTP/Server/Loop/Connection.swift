@@ -28,16 +28,25 @@ final class Connection {
     let openedAt: UInt64
     /// Requests answered so far.
     private(set) var requestsAnswered = 0
-    /// Since when it has been waiting for a request (accepted, or its last response sent); nil
-    /// while it is answering. Lingering connections have had their answer: they wait since 0.
-    var waitingSince: UInt64? {
+    /// Since when it has been waiting (accepted, or its last response sent, or its client last
+    /// took any of a response); nil while it is answering. A client that has taken nothing of its
+    /// response for `stalledOutputGrace` is not being answered but waiting, on itself: else
+    /// clients asking for a large body and never reading would hold every slot. Lingering
+    /// connections have had their answer: they wait since 0.
+    func waitingSince(now: UInt64) -> UInt64? {
         switch phase {
-        case .open: return pendingOutput == 0 && !hasInputToParse ? idleSince : nil
+        case .open where pendingOutput == 0: return hasInputToParse ? nil : idleSince
+        case .open, .closingAfterWrite:
+            return pendingOutput > 0 && now &- lastOutputProgress >= Self.stalledOutputGrace ? lastOutputProgress : nil
         case .lingering: return 0
-        case .closingAfterWrite, .closed: return nil
+        case .closed: return nil
         }
     }
+    /// How long a client may take none of its response and still count as being answered.
+    static let stalledOutputGrace: UInt64 = 1_000_000_000
     private var idleSince: UInt64
+    /// When the pending response was queued or the kernel last took bytes of it.
+    private var lastOutputProgress: UInt64 = 0
     /// Where the connection is in its life.
     private(set) var phase: Phase = .open
     /// When the next request, the pending output, the final write or the drain must be done
@@ -49,7 +58,7 @@ final class Connection {
     /// Whether `input` changed since the parser last found no complete request in it.
     private var inputUnparsed = false
     private var inputEnded = false
-    private var output: [UInt8] = []
+    private var output = WireResponse()
     private var outputSent = 0
 
     init(descriptor: Int32, peer: String, now: UInt64, deadline: UInt64) {
@@ -111,7 +120,7 @@ final class Connection {
         phase = .closed
         input = []
         inputUnparsed = false
-        output = []
+        output = WireResponse()
         outputSent = 0
     }
 
@@ -162,10 +171,10 @@ final class Connection {
             if requestsAnswered >= responder.maxRequestsPerConnection || now >= openedAt &+ responder.maxLifetime {
                 parsed.keepAlive = false
             }
-            enqueue(responder.respond(to: parsed))
+            enqueue(responder.respond(to: parsed), now: now)
             if !parsed.keepAlive { finish(now: now, responder: responder) }
         case .rejected(let rejection):
-            enqueue(responder.error(status: rejection.status))
+            enqueue(WireResponse(head: responder.error(status: rejection.status)), now: now)
             finish(now: now, responder: responder)
         }
     }
@@ -180,21 +189,21 @@ final class Connection {
     }
 
     /// Queues a response; only called once the previous one has gone (`pendingOutput == 0`).
-    private func enqueue(_ bytes: [UInt8]) {
-        output = bytes
+    private func enqueue(_ response: WireResponse, now: UInt64) {
+        output = response
         outputSent = 0
+        lastOutputProgress = now
     }
 
     /// Writes pending output; once it has all gone, an open connection's idle time starts.
     private func flush(responder: RequestResponder, now: UInt64) {
         guard pendingOutput > 0 else { return }
         while pendingOutput > 0 {
-            let outcome = output.withUnsafeBytes { bytes in
-                Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[outputSent...]))
-            }
+            let outcome = output.withUnsentBytes(after: outputSent) { Socket.send(descriptor, $0) }
             switch outcome {
             case .transferred(let count) where count > 0:
                 outputSent += count
+                lastOutputProgress = now
             case .transferred, .wouldBlock:
                 return
             case .failed, .endOfFile:
@@ -202,7 +211,7 @@ final class Connection {
                 return
             }
         }
-        output = []
+        output = WireResponse()
         outputSent = 0
         if phase == .open { waitForNextRequest(now: now, responder: responder) }
     }

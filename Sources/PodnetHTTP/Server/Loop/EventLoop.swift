@@ -106,7 +106,7 @@ final class EventLoop {
         for _ in 0..<Self.acceptBatch {
             switch Socket.accept(listener) {
             case .accepted(let descriptor, let peer):
-                switch slots.admit(peer: peer, occupants: occupants) {
+                switch slots.admit(peer: peer, occupants: occupants(now: now)) {
                 case .admit:
                     break
                 case .admitDisplacing(let index, let reason):
@@ -134,7 +134,7 @@ final class EventLoop {
                 }
                 // Out of descriptors: a connection that only waits gives its descriptor to the
                 // client knocking, so that holding connections cannot shut out a scrape.
-                if code == EMFILE || code == ENFILE, let victim = slots.victim(among: occupants) {
+                if code == EMFILE || code == ENFILE, let victim = slots.victim(among: occupants(now: now)) {
                     let holder = connections[victim.index].peer
                     connections[victim.index].close()
                     connections.remove(at: victim.index)
@@ -149,9 +149,10 @@ final class EventLoop {
     }
 
     /// The open connections as the slot policy sees them.
-    private var occupants: [SlotPolicy.Occupant] {
+    private func occupants(now: UInt64) -> [SlotPolicy.Occupant] {
         connections.enumerated().map {
-            SlotPolicy.Occupant(index: $0.offset, peer: $0.element.peer, waitingSince: $0.element.waitingSince)
+            SlotPolicy.Occupant(
+                index: $0.offset, peer: $0.element.peer, waitingSince: $0.element.waitingSince(now: now))
         }
     }
 

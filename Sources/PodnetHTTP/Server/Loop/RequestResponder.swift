@@ -24,11 +24,11 @@ final class RequestResponder {
     }
 
     /// Calls the handler (a `HEAD` as `GET`) and renders its response for this request.
-    func respond(to parsed: ParsedRequest) -> [UInt8] {
+    func respond(to parsed: ParsedRequest) -> WireResponse {
         var request = parsed.request
         if parsed.isHead { request.method = "GET" }
         let response = handler(request)
-        return serializer.render(
+        return serializer.renderForWire(
             response,
             keepAlive: parsed.keepAlive,
             announceKeepAlive: parsed.keepAlive && request.version == "HTTP/1.0",

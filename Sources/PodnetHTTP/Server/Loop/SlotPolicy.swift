@@ -4,8 +4,9 @@
 /// health check or a scrape must still get in. So a full server does not turn the newcomer away:
 /// it closes the connection that has waited longest for a request, taken from the peer holding
 /// the most slots, and one peer that reaches its own cap gives up its own longest-waiting
-/// connection. Connections busy answering are never closed; only when every slot is busy is the
-/// newcomer refused (503). A newcomer's request is answered in the loop's next turn, before any
+/// connection. Connections busy answering are never closed (a client that has taken nothing of
+/// its response for a second is not being answered: it waits, see `Connection.waitingSince`);
+/// only when every slot is busy is the newcomer refused (503). A newcomer's request is answered in the loop's next turn, before any
 /// later arrival can displace it, so it is never the longest-waiting one.
 ///
 /// Pure: the event loop describes its connections, the policy decides.
