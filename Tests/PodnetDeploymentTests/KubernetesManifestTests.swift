@@ -9,7 +9,10 @@ import Testing
 struct KubernetesManifestTests {
     static let directory = Repository.path("deploy/kubernetes")
     static let tools = "/opt/podnetd-tools/venv/bin"
-    static let files = ["namespace.yaml", "serviceaccount.yaml", "configmap.yaml", "daemonset.yaml", "podmonitor.yaml"]
+    static let files = [
+        "namespace.yaml", "serviceaccount.yaml", "clusterrole.yaml", "clusterrolebinding.yaml", "configmap.yaml",
+        "daemonset.yaml", "podmonitor.yaml",
+    ]
 
     static func validator() throws -> String {
         let path = tools + "/kubernetes-validate"
@@ -44,6 +47,31 @@ struct KubernetesManifestTests {
         let result = try runProcess(try Self.validator(), ["--strict", broken], timeout: .seconds(60))
         #expect(result.exitCode != 0, "\(result)")
         #expect((result.stdout + result.stderr).contains("hostNetwrok"), "\(result)")
+    }
+
+    @Test("the ClusterRole reads only Nodes, IPPools and BlockAffinities, bound to the DaemonSet's ServiceAccount")
+    func clusterAccess() throws {
+        let role = try Self.document("clusterrole.yaml")
+        let roleName = try #require((role["metadata"] as? [String: Any])?["name"] as? String)
+        let rules = try #require(role["rules"] as? [[String: Any]])
+        var granted: Set<String> = []
+        for rule in rules {
+            #expect(rule["verbs"] as? [String] == ["get", "list", "watch"], "\(rule)")
+            for group in rule["apiGroups"] as? [String] ?? [] {
+                for resource in rule["resources"] as? [String] ?? [] { granted.insert(group + "/" + resource) }
+            }
+        }
+        #expect(granted == ["/nodes", "crd.projectcalico.org/ippools", "crd.projectcalico.org/blockaffinities"])
+
+        let account = try #require(try Self.document("serviceaccount.yaml")["metadata"] as? [String: Any])
+        let binding = try Self.document("clusterrolebinding.yaml")
+        let roleRef = try #require(binding["roleRef"] as? [String: Any])
+        #expect(roleRef["kind"] as? String == "ClusterRole" && roleRef["name"] as? String == roleName)
+        let subjects = try #require(binding["subjects"] as? [[String: Any]])
+        #expect(subjects.count == 1)
+        #expect(subjects.first?["kind"] as? String == "ServiceAccount")
+        #expect(subjects.first?["name"] as? String == account["name"] as? String)
+        #expect(subjects.first?["namespace"] as? String == account["namespace"] as? String, "the binding must name the ServiceAccount's namespace")
     }
 
     @Test("the DaemonSet: every node, host network, unprivileged, read-only, probes on 127.0.0.1, NODE_NAME, token mounted")
