@@ -41,7 +41,7 @@ public final class ClusterWatcher: Sendable {
     static let resourceNames = ["ippools", "blockaffinities", "nodes"]
 
     /// - Parameters:
-    ///   - nodeName: the Node this machine is (the lead's node-name resolver supplies it).
+    ///   - nodeName: the Node this machine is (`NodeIdentity` in PodnetConfig resolves it).
     ///   - onChange: called (from a watch task) whenever the view or its health changed.
     public init(
         client: KubeAPIClient, nodeName: String, nodeNameSource: String, logger: Logger,

@@ -6,9 +6,8 @@ import Testing
 /// view served by the HTTPS API stand-in inside the same namespace (its loopback).
 @Suite("check against the cluster's view", .serialized)
 struct ClusterCheckScenarioTests {
-    /// podnetd names this node after the snapshot's hostname until the lead wires the node-name
-    /// resolver (see NodeNameCallSite), so this node's Node object carries the machine's hostname.
-    static let localName = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    /// This node's Node name, given to podnetd as `nodeName` (independent of the machine's hostname).
+    static let localName = "node-local"
 
     /// The cluster CalicoNodeScenario's node lives in: this node, the standard remote node, and
     /// (optionally) a node Felix programmed nothing for.
@@ -33,7 +32,8 @@ struct ClusterCheckScenarioTests {
 
     /// Config with nothing the cluster can tell: no pools, no remote blocks, no maxPods.
     static func config(kubeconfig: String) -> String {
-        "cni: calico-vxlan\nserviceCIDR: 10.96.0.0/12\ninstanceType: m5.large\nkubernetes:\n  kubeconfig: \(kubeconfig)\n"
+        "cni: calico-vxlan\nserviceCIDR: 10.96.0.0/12\ninstanceType: m5.large\nnodeName: \(localName)\n"
+            + "kubernetes:\n  kubeconfig: \(kubeconfig)\n"
     }
 
     func check(

@@ -5,8 +5,8 @@ import Testing
 /// `podnetd serve` with the cluster's view from the HTTPS API stand-in in the node's namespace.
 @Suite("serve: the cluster's view", .serialized, .timeLimit(.minutes(2)))
 struct ServeClusterTests {
-    /// The daemon names this node after the host (see the LEAD-MERGE call site in Daemon.swift).
-    static let localName = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    /// This node's Node name, given to the daemon as `nodeName` (independent of the machine's hostname).
+    static let localName = "node-local"
 
     static var objects: [String: [[String: Any]]] {
         [
@@ -34,6 +34,7 @@ struct ServeClusterTests {
             defer { standIn.stop() }
             let config =
                 "cni: calico-vxlan\nserviceCIDR: 10.96.0.0/12\ninstanceType: m5.large\ngraceSeconds: 0\nresyncInterval: 3600\n"
+                + "nodeName: \(Self.localName)\n"
                 + "kubernetes:\n  kubeconfig: \(try standIn.writeKubeconfig())\n"
             let daemon = try ServedDaemon(in: node.namespace, directory: directory, config: config)
             defer { daemon.stop() }
