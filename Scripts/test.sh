@@ -17,8 +17,10 @@ status=0
 # the network, and on two cores parallel tests starve each other (and Swift's cooperative threads).
 swift test --no-parallel "$@" 2>&1 | tee "$log" || status=$?
 # The suite is Swift Testing only (XCTest reports "Executed 0 tests"): close on its per-test counts.
-passed=$(grep '^✔ Test ' "$log" | grep -vc '^✔ Test run ' || true)
-failed=$(grep -E '^✘ Test .* failed' "$log" | grep -vc '^✘ Test run ' || true)
+# Anywhere in a line, not only at its start: a parameterised test's argument may end without a
+# newline and carry the next test's result line.
+passed=$(grep -o '✔ Test .* passed after' "$log" | grep -vc '^✔ Test run ' || true)
+failed=$(grep -oE '✘ Test .* failed after' "$log" | grep -vc '^✘ Test run ' || true)
 echo "tests: ${passed} passed, ${failed} failed"
 if [[ $status -eq 0 && $failed -ne 0 ]]; then status=1; fi
 if [[ $status -eq 0 && $passed -eq 0 ]]; then
