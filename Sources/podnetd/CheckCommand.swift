@@ -39,9 +39,9 @@ struct CheckCommand: ParsableCommand {
         let loaded = try source.configuration()
         let clock = ContinuousClock()
         let readStarted = clock.now
-        let nodeSnapshot = try source.nodeSnapshot()
+        let (nodeSnapshot, savedCluster) = try source.nodeState()
         let expectations = try source.expectations(loaded, for: nodeSnapshot)
-        let cluster = try clusterInput(config: loaded, snapshot: nodeSnapshot)
+        let cluster = clusterInput(config: loaded, saved: savedCluster)
         let analysisStarted = clock.now
         let report =
             if let cluster {
@@ -69,18 +69,18 @@ struct CheckCommand: ParsableCommand {
         return String(format: "%.1f", value)
     }
 
-    /// The cluster's view: from the dump with --snapshot (exactly what the live check saw), else one
-    /// list of the API server and ipamd's record; nil when podnetd reads nothing of the cluster.
-    private func clusterInput(config: PodnetConfig, snapshot nodeSnapshot: NodeSnapshot) throws -> ClusterInput? {
-        guard let snapshot = source.snapshot else {
-            let node = NodeIdentity.resolve(configured: config.nodeName, environment: ProcessInfo.processInfo.environment)
+    /// The cluster's view: from the dump with --snapshot (`saved`: exactly what the live check saw),
+    /// else one list of the API server and ipamd's record; nil when podnetd reads nothing of the cluster.
+    private func clusterInput(config: PodnetConfig, saved: ClusterRecord?) -> ClusterInput? {
+        guard source.snapshot != nil else {
+            let node = ExpectationsResolver().nodeIdentity(config)
             return ClusterOnce.blocking {
                 await ClusterOnce.read(
                     kubernetes: config.kubernetes, ipamd: config.ipamd, nodeName: node.name,
                     nodeNameSource: node.source.rawValue)
             } ?? nil
         }
-        guard let record = try DumpDocument.clusterRecord(path: snapshot) else { return nil }
+        guard let record = saved else { return nil }
         return ClusterInput(
             view: record.view, viewAgeSeconds: 0, maxViewAgeSeconds: config.kubernetes.maxViewAgeSeconds,
             unavailableReason: record.unavailableReason, ipamd: record.ipamd)

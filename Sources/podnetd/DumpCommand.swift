@@ -72,7 +72,7 @@ struct DumpCommand: ParsableCommand {
     /// The cluster's view and ipamd's record as `check` would read them; nil when podnetd reads
     /// nothing of the cluster here.
     private func clusterRecord(_ loaded: PodnetConfig) -> ClusterRecord? {
-        let node = NodeIdentity.resolve(configured: loaded.nodeName, environment: ProcessInfo.processInfo.environment)
+        let node = ExpectationsResolver().nodeIdentity(loaded)
         guard
             let input = ClusterOnce.blocking({
                 await ClusterOnce.read(

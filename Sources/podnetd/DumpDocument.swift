@@ -1,12 +1,21 @@
 import Foundation
-import ArgumentParser
 import PodnetModel
 
 /// The `podnetd dump` document: the snapshot's JSON with the cluster record as one more top-level
 /// key, `cluster` (older readers ignore it; `check --snapshot` analyses with it).
 enum DumpDocument {
-    private struct Wrapper: Decodable {
+    /// A saved dump as `check --snapshot` reads it: the snapshot and, when the dump has one, the
+    /// cluster record — decoded in one pass over the document.
+    struct Saved: Decodable {
+        var snapshot: NodeSnapshot
         var cluster: ClusterRecord?
+
+        private enum Keys: String, CodingKey { case cluster }
+
+        init(from decoder: any Decoder) throws {
+            snapshot = try NodeSnapshot(from: decoder)
+            cluster = try decoder.container(keyedBy: Keys.self).decodeIfPresent(ClusterRecord.self, forKey: .cluster)
+        }
     }
 
     /// `snapshotJSON` (an object) with `"cluster": record` added before its closing brace.
@@ -19,16 +28,5 @@ enum DumpDocument {
         encoder.outputFormatting = [.sortedKeys]
         bytes += Array(",\"cluster\":".utf8) + Array(try encoder.encode(record)) + Array("}\n".utf8)
         return bytes
-    }
-
-    /// The cluster record of the dump at `path`; nil when it has none.
-    static func clusterRecord(path: String) throws -> ClusterRecord? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        do {
-            return try JSONDecoder().decode(Wrapper.self, from: data).cluster
-        } catch {
-            StandardStreams.error("\(path): its cluster record is not readable: \(SnapshotDecodingError.describe(error))")
-            throw ExitCode(2)
-        }
     }
 }

@@ -24,10 +24,14 @@ struct NodeSourceOptions: ParsableArguments {
     }
 
     /// The node's state: the dump named by `--snapshot` (bounded, validated), else the live kernel's.
-    func nodeSnapshot() throws -> NodeSnapshot {
+    func nodeSnapshot() throws -> NodeSnapshot { try nodeState().snapshot }
+
+    /// The node's state and, from a dump, the cluster record it was checked with (nil live: the
+    /// cluster is read then).
+    func nodeState() throws -> (snapshot: NodeSnapshot, cluster: ClusterRecord?) {
         guard let snapshot else {
             do {
-                return try NetlinkSnapshotReader().snapshot()
+                return (try NetlinkSnapshotReader().snapshot(), nil)
             } catch where error.isInconsistentState {
                 // Not a finding and not healthy: exit 2 ("could not check"), as node-problem-detector
                 // reads it, rather than findings drawn from a torn view.
@@ -39,7 +43,8 @@ struct NodeSourceOptions: ParsableArguments {
             }
         }
         do {
-            return try SnapshotFile.read(atPath: snapshot)
+            let saved = try SnapshotFile.read(atPath: snapshot)
+            return (saved.snapshot, saved.cluster)
         } catch {
             StandardStreams.error(error.description)
             throw ExitCode(2)

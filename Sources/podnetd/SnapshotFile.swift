@@ -15,7 +15,7 @@ enum SnapshotFile {
         var description: String
     }
 
-    static func read(atPath path: String) throws(Problem) -> NodeSnapshot {
+    static func read(atPath path: String) throws(Problem) -> DumpDocument.Saved {
         let name = EchoedInput.bare(path, limit: 256)
         let bytes: [UInt8]
         do {
@@ -29,12 +29,13 @@ enum SnapshotFile {
             throw Problem(description: "cannot read snapshot \(name): \(error)")
         }
         let data = Data(bytes)
-        let snapshot: NodeSnapshot
+        let saved: DumpDocument.Saved
         do {
-            snapshot = try JSONDecoder().decode(NodeSnapshot.self, from: data)
+            saved = try JSONDecoder().decode(DumpDocument.Saved.self, from: data)
         } catch {
             throw Problem(description: "\(name) is not a podnetd dump: \(explain(error, in: data))")
         }
+        let snapshot = saved.snapshot
         guard NodeSnapshot.acceptedSchemaVersions.contains(snapshot.schemaVersion) else {
             let accepted = NodeSnapshot.acceptedSchemaVersions.sorted().map(String.init).joined(separator: ", ")
             throw Problem(
@@ -48,7 +49,7 @@ enum SnapshotFile {
                     "\(name) is not a podnetd dump: capturedAt: expected an RFC 3339 time such as 2026-11-22T03:00:00Z, got \(EchoedInput.quoted(snapshot.capturedAt))"
             )
         }
-        return snapshot
+        return saved
     }
 
     /// The decoding error as one line naming the field. `JSONDecoder` reports a number that does
