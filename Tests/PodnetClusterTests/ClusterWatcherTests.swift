@@ -16,6 +16,14 @@ struct ClusterWatcherTests {
             watchTimeoutSeconds: 30...40)
     }
 
+    /// A started watcher whose first list (the three nodes of SmallCluster) has arrived.
+    func startedWatcher(_ standIn: KubeAPIStandIn) async throws -> ClusterWatcher {
+        let watcher = try watcher(standIn)
+        watcher.start()
+        #expect(await eventually { nodes(watcher).count == 3 }, "the first list arrives")
+        return watcher
+    }
+
     func nodes(_ watcher: ClusterWatcher) -> [String] {
         watcher.input(maxViewAgeSeconds: 600).view?.nodes.map(\.name) ?? []
     }
@@ -51,9 +59,7 @@ struct ClusterWatcherTests {
         try requireStandInTools()
         let standIn = try KubeAPIStandIn(objects: SmallCluster.objects)
         defer { standIn.stop() }
-        let watcher = try watcher(standIn)
-        watcher.start()
-        #expect(await eventually { nodes(watcher).count == 3 })
+        let watcher = try await startedWatcher(standIn)
         try standIn.control(["op": "compact"])
         #expect(await eventually { standIn.stats()["nodes"]?.lists == 2 })
         try standIn.upsert("nodes", KubeObjects.node("node-e", ipv4: "10.0.0.50/24", tunnel: "192.168.60.0", mac: "66:60:00:00:00:01"))
@@ -66,9 +72,7 @@ struct ClusterWatcherTests {
         try requireStandInTools()
         let standIn = try KubeAPIStandIn(objects: SmallCluster.objects)
         defer { standIn.stop() }
-        let watcher = try watcher(standIn)
-        watcher.start()
-        #expect(await eventually { nodes(watcher).count == 3 })
+        let watcher = try await startedWatcher(standIn)
         let before = watcher.input(maxViewAgeSeconds: 600).view
         try standIn.goAway()
         #expect(await eventually(15) { watcher.input(maxViewAgeSeconds: 600).outage != nil })
