@@ -8,7 +8,14 @@ import PodnetModel
 /// "allocationTimestamp", "metadata": {"k8sPodNamespace", "k8sPodName"}}]}`) and its introspection
 /// endpoint `/v1/enis` (per network card: `{"TotalIPs", "AssignedIPs", "ENIs": {ID: {"ID",
 /// "IsPrimary", "DeviceNumber", "RouteTableID", "AvailableIPv4Cidrs": {CIDR: {"IPAddresses":
-/// {IP: {"Address", "IPAMKey": {"networkName", …}, "UnassignedTime"}}, "IsPrefix"}}}}}`).
+/// {IP: {"Address", "IPAMKey": {"networkName", …}, "UnassignedTime"}}, "IsPrefix"}},
+/// "IsExcludedForPodIPs"}}}}`).
+///
+/// ipamd fills a CIDR's `IPAddresses` lazily (pkg/ipamd/datastore/data_store.go: a CIDR enters the
+/// store with an empty map, an address is added when a pod first takes it and dropped again when
+/// reused after its cooldown): an address of a CIDR that is not in the map is free. So the pool is
+/// every address of every CIDR (a `/32` secondary IP, or the 16 of a `/28` prefix), as ipamd's
+/// own `GetIPStats` counts it, not only the addresses the map lists.
 public enum IpamdReader {
     /// ipamd's default IP_COOLDOWN_PERIOD.
     public static let cooldownSeconds: TimeInterval = 30
@@ -47,7 +54,11 @@ public enum IpamdReader {
         var DeviceNumber: Int?
         var RouteTableID: Int?
         var AvailableIPv4Cidrs: [String: CidrInfo]?
+        var IsExcludedForPodIPs: Bool?
     }
+
+    /// The widest CIDR expanded into addresses: ipamd attaches /32 secondary IPs and /28 prefixes.
+    static let narrowestExpandedPrefixLength = 24
 
     /// The checkpoint's allocations; nil when there is no checkpoint file (not a VPC CNI node).
     public static func readCheckpoint(path: String) throws(KubeError) -> [IpamdAllocation]? {
@@ -88,23 +99,33 @@ public enum IpamdReader {
         var enis: [IpamdENI] = []
         for info in infos {
             for (_, eni) in (info.ENIs ?? [:]).sorted(by: { $0.key < $1.key }) {
-                var addresses: [IpamdAddress] = []
-                for (_, cidr) in (eni.AvailableIPv4Cidrs ?? [:]) {
+                var byAddress: [IPAddress: IpamdAddress] = [:]
+                for (key, cidr) in (eni.AvailableIPv4Cidrs ?? [:]) {
+                    // Never used yet (or reused and dropped): free. A CIDR key that is not an IPv4
+                    // /24–/32 is not expanded; its listed addresses still count.
+                    if let prefix = IPPrefix(key), case .v4(let first) = prefix.network.address,
+                        prefix.length >= narrowestExpandedPrefixLength
+                    {
+                        for offset in 0..<(UInt32(1) << UInt32(32 - prefix.length)) {
+                            let ip = IPAddress.v4(first + offset)
+                            byAddress[ip] = IpamdAddress(address: ip, assigned: false)
+                        }
+                    }
                     for (key, address) in cidr.IPAddresses ?? [:] {
                         guard let ip = IPAddress(address.Address ?? key) else { continue }
                         let assigned = !(address.IPAMKey?.networkName ?? "").isEmpty
                         let released = address.UnassignedTime.flatMap(parseGoTime)
                         let cooling = !assigned && released.map { now.timeIntervalSince($0) <= cooldownSeconds } == true
-                        addresses.append(IpamdAddress(address: ip, assigned: assigned, coolingDown: cooling))
+                        byAddress[ip] = IpamdAddress(address: ip, assigned: assigned, coolingDown: cooling)
                     }
                 }
-                addresses.sort { $0.address < $1.address }
+                let addresses = byAddress.values.sorted { $0.address < $1.address }
                 let device = eni.DeviceNumber ?? 0
                 let table = eni.RouteTableID.flatMap { $0 > 0 ? UInt32($0) : nil } ?? (device == 0 ? 254 : UInt32(device + 1))
                 enis.append(
                     IpamdENI(
                         id: eni.ID, isPrimary: eni.IsPrimary ?? (device == 0), deviceNumber: device, routeTable: table,
-                        addresses: addresses))
+                        addresses: addresses, excludedFromPodIPs: eni.IsExcludedForPodIPs == true ? true : nil))
             }
         }
         return enis

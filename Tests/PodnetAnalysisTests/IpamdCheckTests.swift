@@ -79,4 +79,18 @@ struct IpamdCheckTests {
         expectFindings(report, .ipamdNoFreeIP, severity: .warning, objects: ["ipamd"])
         #expect(report.findings(.ipamdNoFreeIP).first?.summary.contains("3 assigned, 0 free (warm), 2 cooling down, of 5") == true)
     }
+
+    @Test("an excluded ENI's unused addresses are not warm: no free IP is still reported")
+    func excludedENIIsNotWarm() throws {
+        var ipamd = Self.ipamd
+        ipamd.enis[0].addresses[1].coolingDown = true
+        ipamd.enis.append(
+            IpamdENI(
+                id: "eni-0excluded", isPrimary: false, deviceNumber: 3, routeTable: 4,
+                addresses: [IpamdAddress(address: F.address("192.168.90.1"), assigned: false)], excludedFromPodIPs: true))
+        let report = analyze(try F.vpcCNI(), ipamd)
+        expectFindings(report, .ipamdNoFreeIP, severity: .warning, objects: ["ipamd"])
+        ipamd.enis[ipamd.enis.count - 1].excludedFromPodIPs = nil
+        #expect(analyze(try F.vpcCNI(), ipamd).findings(.ipamdNoFreeIP).isEmpty)
+    }
 }

@@ -15,8 +15,12 @@ struct IpamdCheckScenarioTests {
 
     /// /v1/enis of ipamd (one network card): eth0's ENI with the primary pod, eth1's (table 2) with the secondary pod.
     static func enis() -> String {
+        // As ipamd writes it: a secondary IP no pod has taken yet has an empty IPAddresses map.
         func address(_ ip: String, assigned: Bool) -> String {
-            "\"\(ip)/32\":{\"Cidr\":{\"IP\":\"\(ip)\",\"Mask\":\"/////w==\"},\"IPAddresses\":{\"\(ip)\":{\"Address\":\"\(ip)\",\"IPAMKey\":{\"networkName\":\"\(assigned ? "aws-cni" : "")\",\"containerID\":\"\",\"ifName\":\"\"},\"IPAMMetadata\":{},\"AssignedTime\":\"2026-01-01T00:00:00Z\",\"UnassignedTime\":\"0001-01-01T00:00:00Z\"}},\"IsPrefix\":false,\"AddressFamily\":\"4\"}"
+            guard assigned else {
+                return "\"\(ip)/32\":{\"Cidr\":{\"IP\":\"\(ip)\",\"Mask\":\"/////w==\"},\"IPAddresses\":{},\"IsPrefix\":false,\"AddressFamily\":\"4\"}"
+            }
+            return "\"\(ip)/32\":{\"Cidr\":{\"IP\":\"\(ip)\",\"Mask\":\"/////w==\"},\"IPAddresses\":{\"\(ip)\":{\"Address\":\"\(ip)\",\"IPAMKey\":{\"networkName\":\"\(assigned ? "aws-cni" : "")\",\"containerID\":\"\",\"ifName\":\"\"},\"IPAMMetadata\":{},\"AssignedTime\":\"2026-01-01T00:00:00Z\",\"UnassignedTime\":\"0001-01-01T00:00:00Z\"}},\"IsPrefix\":false,\"AddressFamily\":\"4\"}"
         }
         return """
             {"0":{"TotalIPs":4,"AssignedIPs":2,"ENIs":{
@@ -76,5 +80,12 @@ struct IpamdCheckScenarioTests {
         }
         #expect(run.has("eni-from-rule-missing", object: VPCCNINode.secondaryPodIP, severity: "critical"), "\(run.findings)\n\(run.stderr)")
         #expect(Set(run.problems.map(\.check)) == ["eni-from-rule-missing"], "\(run.problems)")
+    }
+
+    @Test("a healthy node whose warm IPs no pod has taken yet: no finding (they are free, not missing)")
+    func healthyWithUntouchedWarmIPs() throws {
+        let run = try check { _ in }
+        #expect(run.problems.isEmpty, "\(run.problems)\n\(run.stderr)")
+        #expect(run.exitCode == 0, "\(run.stdout)")
     }
 }

@@ -59,4 +59,36 @@ struct IpamdReaderTests {
             IpamdAddress(address: IPAddress("192.168.81.45")!, assigned: false, coolingDown: true),
         ])
     }
+
+    @Test("addresses ipamd has not handed out yet are free: a /32 with an empty map, a /28 prefix with 2 used")
+    func lazilyFilledCIDRs() throws {
+        // ipamd adds a CIDR with an empty IPAddresses map and lists an address only once a pod took it.
+        let json = """
+            {"0":{"TotalIPs":18,"AssignedIPs":1,"ENIs":{
+              "eni-0aaa":{"ID":"eni-0aaa","IsPrimary":true,"DeviceNumber":0,
+                "AvailableIPv4Cidrs":{
+                  "10.0.0.60/32":{"Cidr":{"IP":"10.0.0.60","Mask":"/////w=="},"IPAddresses":{},"IsPrefix":false,"AddressFamily":"4"},
+                  "10.0.0.61/32":{"Cidr":{"IP":"10.0.0.61","Mask":"/////w=="},"IPAddresses":{},"IsPrefix":false,"AddressFamily":"4"}},
+                "IsExcludedForPodIPs":false,"RouteTableID":254},
+              "eni-0ccc":{"ID":"eni-0ccc","IsPrimary":false,"DeviceNumber":2,
+                "AvailableIPv4Cidrs":{
+                  "10.0.2.16/28":{"Cidr":{"IP":"10.0.2.16","Mask":"////8A=="},"IPAddresses":{
+                    "10.0.2.16":{"Address":"10.0.2.16","IPAMKey":{"networkName":"aws-cni"},"UnassignedTime":"0001-01-01T00:00:00Z"},
+                    "10.0.2.17":{"Address":"10.0.2.17","IPAMKey":{"networkName":""},"UnassignedTime":"2023-11-14T22:14:50Z"}},
+                    "IsPrefix":true,"AddressFamily":"4"}},
+                "IsExcludedForPodIPs":true,"RouteTableID":3}}}}
+            """
+        let enis = try IpamdReader.parseENIs(Data(json.utf8), now: Date(timeIntervalSince1970: 1_700_000_100))
+        #expect(enis.map(\.id) == ["eni-0aaa", "eni-0ccc"])
+        #expect(enis[0].addresses == [
+            IpamdAddress(address: IPAddress("10.0.0.60")!, assigned: false),
+            IpamdAddress(address: IPAddress("10.0.0.61")!, assigned: false),
+        ])
+        #expect(enis[0].excludedFromPodIPs == nil)
+        #expect(enis[1].addresses.count == 16)
+        #expect(enis[1].addresses.first == IpamdAddress(address: IPAddress("10.0.2.16")!, assigned: true))
+        #expect(enis[1].addresses[1] == IpamdAddress(address: IPAddress("10.0.2.17")!, assigned: false, coolingDown: true))
+        #expect(enis[1].addresses.last == IpamdAddress(address: IPAddress("10.0.2.31")!, assigned: false))
+        #expect(enis[1].excludedFromPodIPs == true)
+    }
 }

@@ -148,6 +148,8 @@ public struct IpamdPool: Sendable, Hashable, CustomStringConvertible {
     public init(_ view: IpamdView) {
         for eni in view.enis {
             for address in eni.addresses {
+                // An excluded ENI's pods still count; its unassigned addresses are not offered to new pods.
+                if eni.excludedFromPodIPs == true && !address.assigned { continue }
                 total += 1
                 if address.assigned {
                     assigned += 1

@@ -44,16 +44,23 @@ public struct IpamdENI: Hashable, Sendable, Codable {
     public var deviceNumber: Int
     /// The host route table of the ENI's pods: `RouteTableID`, else device number + 1.
     public var routeTable: UInt32
-    /// The pod addresses of the ENI (secondary IPs, or the addresses of its /28 prefixes) and
-    /// whether each is assigned to a pod.
+    /// The pod addresses of the ENI (secondary IPs, or the addresses of its /28 prefixes, whether
+    /// ipamd has handed them out yet or not) and whether each is assigned to a pod.
     public var addresses: [IpamdAddress]
+    /// `IsExcludedForPodIPs`: ipamd takes no new pod IPs from this ENI, so its free addresses are
+    /// not part of the warm pool. Nil (absent in older dumps) means false.
+    public var excludedFromPodIPs: Bool?
 
-    public init(id: String, isPrimary: Bool, deviceNumber: Int, routeTable: UInt32, addresses: [IpamdAddress]) {
+    public init(
+        id: String, isPrimary: Bool, deviceNumber: Int, routeTable: UInt32, addresses: [IpamdAddress],
+        excludedFromPodIPs: Bool? = nil
+    ) {
         self.id = id
         self.isPrimary = isPrimary
         self.deviceNumber = deviceNumber
         self.routeTable = routeTable
         self.addresses = addresses
+        self.excludedFromPodIPs = excludedFromPodIPs
     }
 }
 
