@@ -9,14 +9,19 @@ import Synchronization
 /// re-read every few seconds, each in tasks of their own. The watch loop only calls `input()`, which
 /// reads memory and never waits for the network.
 public final class ClusterFeed: Sendable {
-    /// How often ipamd's checkpoint (and introspection endpoint) are read again.
+    /// How often ipamd's checkpoint (and introspection endpoint) are read again without a reason.
     public static let ipamdInterval: Duration = .seconds(10)
+    /// The least time between two ipamd reads asked for by analyses.
+    public static let ipamdRefreshSpacing: Duration = .seconds(1)
 
     let watcher: ClusterWatcher?
     let maxViewAgeSeconds: Int
     let credentialsProblem: String?
     private let ipamd = Mutex<IpamdView?>(nil)
     private let ipamdTask = Mutex<Task<Void, Never>?>(nil)
+    private let ipamdTicker = Mutex<Task<Void, Never>?>(nil)
+    /// Wakes the ipamd reader: its timer, and every analysis (see `input()`).
+    private let ipamdWake: AsyncStream<Void>.Continuation
 
     /// Starts what the config asks for. `nodeName` is the Node this machine is; `onChange` is called
     /// when the view, its health or ipamd's record changed (to re-analyse soon).
@@ -46,9 +51,23 @@ public final class ClusterFeed: Sendable {
         self.credentialsProblem = problem
         watcher?.start()
         let settings = config.ipamd
+        // A pod created or deleted changes the kernel and ipamd's record within milliseconds of each
+        // other. Judged against a record up to ipamdInterval old, a deleted pod's IP would look
+        // allocated but unrouted (a false critical) for longer than the findings' grace period. So
+        // each analysis asks for a fresh read (at most one per ipamdRefreshSpacing), and a changed
+        // record triggers the next analysis well inside the grace period.
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        ipamdWake = wake
+        let ticker = Task {
+            while !Task.isCancelled {
+                wake.yield()
+                try? await Task.sleep(for: Self.ipamdInterval)
+            }
+        }
         let task = Task { [self] in
             var last: IpamdView?
-            while !Task.isCancelled {
+            for await _ in wakes {
+                if Task.isCancelled { break }
                 let view: IpamdView?
                 do {
                     view = try await IpamdReader.read(
@@ -62,15 +81,18 @@ public final class ClusterFeed: Sendable {
                     last = view
                     onChange()
                 }
-                try? await Task.sleep(for: Self.ipamdInterval)
+                try? await Task.sleep(for: Self.ipamdRefreshSpacing)
             }
         }
         ipamdTask.withLock { $0 = task }
+        ipamdTicker.withLock { $0 = ticker }
     }
 
     /// The input for the next analysis; nil when podnetd reads nothing of the cluster here.
     public func input() -> ClusterInput? {
         let ipamdView = ipamd.withLock { $0 }
+        // Off a VPC CNI node there is nothing to refresh; the timer still looks for a checkpoint.
+        if ipamdView != nil { ipamdWake.yield() }
         if let watcher {
             var input = watcher.input(maxViewAgeSeconds: maxViewAgeSeconds)
             input.ipamd = ipamdView
@@ -84,7 +106,9 @@ public final class ClusterFeed: Sendable {
 
     /// Stops the watches and the ipamd reader.
     public func stop() async {
+        ipamdTicker.withLock { $0?.cancel() }
         ipamdTask.withLock { $0?.cancel() }
+        ipamdWake.finish()
         await watcher?.stop()
     }
 
