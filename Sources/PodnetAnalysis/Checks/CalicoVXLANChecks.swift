@@ -269,7 +269,9 @@ extension Analysis {
             } else if candidates.contains(where: { route in
                 route.type == .unicast && route.nextHops.contains { $0.gateway != nil }
             }) {
-                continue  // CrossSubnet: routed directly via the owning node's IP.
+                // CrossSubnet: routed directly (the cluster checks judge the gateway); its VTEP is not unrouted.
+                reportedTunnelIPs.insert(expected.tunnelIP)
+                continue
             } else {
                 reportedTunnelIPs.insert(expected.tunnelIP)
                 reportMissingBlockRoute(
