@@ -132,8 +132,12 @@ struct ClusterRoutingScenarioTests {
         #expect(healthy.problems == [], "\(healthy.findings)\n\(healthy.stderr)")
         let broken = try check(scenario, objects: Self.dualStackObjects, format: "text") { try Self.programIPv6($0, neighbour: false) }
         #expect(broken.exitCode == 1)
-        #expect(broken.stdout.contains("vxlan-vtep-missing  node-b  node node-b: no neighbour entry fd00:244:0:35:: → 66:35:00:00:00:66"), "\(broken.stdout)")
-        #expect(broken.stdout.contains("vxlan-route-unresolved  fd00:244:0:35::/122"), "\(broken.stdout)")
+        #expect(broken.stdout.contains("node node-b: no neighbour entry fd00:244:0:35:: → 66:35:00:00:00:66"), "\(broken.stdout)")
+        #expect(
+            broken.stdout.contains(
+                "fd00:244:0:35::/122 via fd00:244:0:35:: dev vxlan-v6.calico: no neighbour entry for the tunnel IP fd00:244:0:35::"),
+            "\(broken.stdout)")
+        #expect(broken.stdout.contains("vteps from cluster (Node annotations IPv4VXLANTunnelAddr, VXLANTunnelMACAddr, IPv4Address; IPv6VXLANTunnelAddr, VXLANTunnelMACAddrV6, IPv6Address)"), "\(broken.stdout)")
         let json = try check(scenario, objects: Self.dualStackObjects) { try Self.programIPv6($0, neighbour: false) }
         #expect(Set(json.problems.map(\.check)) == ["vxlan-vtep-missing", "vxlan-route-unresolved"], "\(json.problems)")
     }

@@ -39,7 +39,10 @@ extension Analysis {
     /// before), IPv6 only when the view has an IPv6 pool with VXLAN (Always or CrossSubnet), or — with
     /// no pools in the view — IPv6 block affinities. A cluster without IPv6 VXLAN asks for nothing on
     /// `vxlan-v6.calico`.
-    func clusterVTEPFamilies(_ view: ClusterView) -> [AddressFamily] {
+    func clusterVTEPFamilies(_ view: ClusterView) -> [AddressFamily] { Self.clusterVTEPFamilies(view) }
+
+    /// `clusterVTEPFamilies` without an analysis (the expectation sources name them too).
+    static func clusterVTEPFamilies(_ view: ClusterView) -> [AddressFamily] {
         let ipv6 =
             view.pools.isEmpty
             ? view.blockAffinities.contains { $0.cidr.family == .ipv6 }

@@ -48,9 +48,12 @@ public enum ClusterExpectations {
                     expectation: "remoteBlocks",
                     source: "cluster (\(remote.count) blocks of \(owners) other nodes: BlockAffinities, Node annotations)"))
         }
+        let ipv6VTEPs = Analysis.clusterVTEPFamilies(view).contains(.ipv6)
         sources.append(
             ExpectationSource(
-                expectation: "vteps", source: "cluster (Node annotations IPv4VXLANTunnelAddr, VXLANTunnelMACAddr, IPv4Address)"))
+                expectation: "vteps",
+                source: "cluster (Node annotations IPv4VXLANTunnelAddr, VXLANTunnelMACAddr, IPv4Address"
+                    + (ipv6VTEPs ? "; IPv6VXLANTunnelAddr, VXLANTunnelMACAddrV6, IPv6Address)" : ")")))
         sources.append(ExpectationSource(expectation: "localBlocks", source: "cluster (BlockAffinities of \(view.nodeName))"))
         if let localPools = localPoolsSource(view) { sources.append(localPools) }
 
