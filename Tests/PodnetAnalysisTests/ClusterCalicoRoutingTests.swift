@@ -151,6 +151,20 @@ struct ClusterCalicoRoutingTests {
         #expect(!withoutV6.findings(.vxlanRouteMissing).contains { $0.object == Self.remoteV6Block }, "\(summaries(withoutV6))")
     }
 
+    @Test("an IPv6 pool without VXLAN (vxlanMode Never) asks for no vxlan-v6.calico; one with VXLAN does")
+    func ipv6PoolWithoutVXLAN() throws {
+        var (snapshot, view) = try Self.dualStack()
+        snapshot.removeLink(named: "vxlan-v6.calico")
+        view.pools[1].vxlanMode = "Never"
+        view.blockAffinities.removeLast()
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        expectNoFinding(report, .vxlanDeviceMissing)
+        view.pools[1].vxlanMode = "CrossSubnet"
+        expectFindings(
+            C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view)), .vxlanDeviceMissing, severity: .critical,
+            objects: ["vxlan-v6.calico"])
+    }
+
     @Test("dual stack: the IPv6 VTEP's missing neighbour entry is named with its node")
     func dualStackNeighbourMissing() throws {
         var (snapshot, view) = try Self.dualStack()

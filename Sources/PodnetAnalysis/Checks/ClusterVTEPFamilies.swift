@@ -49,4 +49,13 @@ extension Analysis {
             : view.pools.contains { $0.cidr.family == .ipv6 && $0.usesVXLAN }
         return ipv6 ? [.ipv4, .ipv6] : [.ipv4]
     }
+
+    /// Whether the cluster's pools of `family` carry VXLAN (Always or CrossSubnet): Felix creates a
+    /// family's VXLAN device only then (felix/calc/encapsulation_resolver.go), so an IPv6 pool with
+    /// vxlanMode Never asks for no `vxlan-v6.calico`. True without a view, or when it has no pools of
+    /// the family (the config's pod CIDRs then speak alone).
+    func clusterPoolsUseVXLAN(_ family: AddressFamily) -> Bool {
+        guard let pools = cluster?.pools.filter({ $0.cidr.family == family }), !pools.isEmpty else { return true }
+        return pools.contains(where: \.usesVXLAN)
+    }
 }
