@@ -62,24 +62,7 @@ public final class KubeAPIStandIn: @unchecked Sendable {
     /// kubeconfig does), else it names the stand-in's token file (`tokenFile`).
     public func writeKubeconfig(inlineToken: String? = nil) throws -> String {
         let user = inlineToken.map { "token: \($0)" } ?? "tokenFile: \(directory)/token"
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: standin
-              cluster:
-                server: https://127.0.0.1:\(port)
-                certificate-authority: \(caPath)
-            users:
-            - name: podnetd
-              user:
-                \(user)
-            contexts:
-            - name: standin
-              context: {cluster: standin, user: podnetd}
-            current-context: standin
-
-            """
+        let text = kubeconfigText(user: user)
         let path = directory + "/kubeconfig"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -108,27 +91,32 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         if withKey {
             user += "\n    " + (inline ? "client-key-data: \(try base64(keyPath))" : "client-key: \(keyPath)")
         }
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: standin
-              cluster:
-                server: https://127.0.0.1:\(port)
-                certificate-authority: \(caPath)
-            users:
-            - name: podnetd
-              user:
-                \(user)
-            contexts:
-            - name: standin
-              context: {cluster: standin, user: podnetd}
-            current-context: standin
-
-            """
+        let text = kubeconfigText(user: user)
         let path = directory + "/kubeconfig-client-certificate"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    /// A kubeconfig for the stand-in (its server and CA) with `user`'s lines (indented after the first).
+    private func kubeconfigText(user: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: standin
+          cluster:
+            server: https://127.0.0.1:\(port)
+            certificate-authority: \(caPath)
+        users:
+        - name: podnetd
+          user:
+            \(user)
+        contexts:
+        - name: standin
+          context: {cluster: standin, user: podnetd}
+        current-context: standin
+
+        """
     }
 
     /// Replaces the token the stand-in accepts (a rotation).
