@@ -16,20 +16,25 @@ extension Analysis {
     func checkDirectBlockRoutesAgainstCluster(_ view: ClusterView) {
         let vxlanPools = view.pools.filter(\.usesVXLAN)
         guard !vxlanPools.isEmpty else { return }
-        let local = view.localNode
-        var ownerByName: [String: ClusterNode] = [:]
-        let owners = Set(expectations.calico.expectedRemoteBlocks.compactMap(\.node))
-        for node in view.nodes where owners.contains(node.name) { ownerByName[node.name] = node }
-        let alreadyReported = Set(findings.filter { $0.check == .vxlanModeMismatch }.map(\.object))
+        // Direct routes are rare (CrossSubnet only): find them first, look nodes up only for them.
+        var candidates: [(expected: ExpectedRemoteBlock, owner: String, pool: CalicoIPPool, direct: DirectRoute)] = []
         var seen: Set<IPPrefix> = []
         for expected in expectations.calico.expectedRemoteBlocks {
             let block = expected.block.network
-            guard let ownerName = expected.node, seen.insert(block).inserted,
-                let pool = vxlanPools.first(where: { $0.cidr.contains(block) }),
-                let direct = directRoute(for: block)
+            guard let owner = expected.node, let direct = directRoute(for: block), seen.insert(block).inserted,
+                let pool = vxlanPools.first(where: { $0.cidr.contains(block) })
             else { continue }
-            let owner = ownerByName[ownerName]
-            let ownerAddress = owner?.underlayAddress(block.family)
+            candidates.append((expected, owner, pool, direct))
+        }
+        guard !candidates.isEmpty else { return }
+        let local = view.localNode
+        let owners = Set(candidates.map(\.owner))
+        var ownerByName: [String: ClusterNode] = [:]
+        for node in view.nodes where owners.contains(node.name) { ownerByName[node.name] = node }
+        let alreadyReported = Set(findings.filter { $0.check == .vxlanModeMismatch }.map(\.object))
+        for (expected, ownerName, pool, direct) in candidates {
+            let block = expected.block.network
+            let ownerAddress = ownerByName[ownerName]?.underlayAddress(block.family)
             let localSubnet = block.family == .ipv6 ? local?.calicoIPv6Address : local?.calicoIPv4Address
             let sameSubnet =
                 pool.vxlanMode == "CrossSubnet" && ownerAddress.map { address in
@@ -46,9 +51,12 @@ extension Analysis {
         }
     }
 
+    /// A route of a remote block that leaves through a plain interface, and its gateway.
+    typealias DirectRoute = (route: Route, gateway: IPAddress, device: String)
+
     /// The block's main-table unicast route with a gateway through a device that is neither a VXLAN
     /// device nor a workload veth.
-    private func directRoute(for block: IPPrefix) -> (route: Route, gateway: IPAddress, device: String)? {
+    private func directRoute(for block: IPPrefix) -> DirectRoute? {
         for route in index.watchedRoutes[block] ?? [] where route.table == .main && route.type == .unicast {
             for hop in route.nextHops {
                 guard let gateway = hop.gateway, let deviceIndex = hop.interfaceIndex,
@@ -62,8 +70,7 @@ extension Analysis {
     }
 
     private func reportWrongDirectGateway(
-        _ direct: (route: Route, gateway: IPAddress, device: String), block: IPPrefix, owner: String,
-        expected: IPAddress
+        _ direct: DirectRoute, block: IPPrefix, owner: String, expected: IPAddress
     ) {
         let names = ClusterVTEPAnnotations(block.family)
         add(
@@ -85,7 +92,7 @@ extension Analysis {
     }
 
     private func reportDirectRouteNeedsTunnel(
-        _ direct: (route: Route, gateway: IPAddress, device: String), block: IPPrefix, pool: CalicoIPPool,
+        _ direct: DirectRoute, block: IPPrefix, pool: CalicoIPPool,
         owner: String, ownerAddress: IPAddress?, localSubnet: IPPrefix?, tunnelIP: IPAddress
     ) {
         let names = ClusterVTEPAnnotations(block.family)
