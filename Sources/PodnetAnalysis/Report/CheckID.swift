@@ -198,7 +198,7 @@ extension CheckID {
             id: .vxlanModeMismatch, area: "calico-vxlan", defaultSeverity: .warning,
             description:
                 "a remote block routed outside the VXLAN device against calico.vxlanMode (Always: any; "
-                + "CrossSubnet: to a node outside this node's subnet)"),
+                + "CrossSubnet: to a node outside this node's subnet), or against the block's IPPool vxlanMode from the cluster"),
         CheckDescriptor(
             id: .crossSubnetSourceDestCheck, area: "calico-vxlan", defaultSeverity: .info,
             description:
