@@ -165,6 +165,22 @@ struct ClusterCalicoRoutingTests {
             objects: ["vxlan-v6.calico"])
     }
 
+    @Test("dual stack CrossSubnet: an IPv6 block of a node in this IPv6 subnet goes via its projectcalico.org/IPv6Address")
+    func ipv6CrossSubnetGateway() throws {
+        var (snapshot, view) = try Self.dualStack()
+        view.pools[1].vxlanMode = "CrossSubnet"
+        view.nodes[1].calicoIPv6Address = IPPrefix("fd00:10::182/64")
+        let eth0 = snapshot.index(of: "eth0")
+        snapshot.modifyRoutes(to: Self.remoteV6Block) { $0.nextHops = [NextHop(gateway: F.address("fd00:10::99"), interfaceIndex: eth0)] }
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(report, .crossSubnetRouteWrongGateway, severity: .critical, objects: [Self.remoteV6Block])
+        #expect(
+            report.findings(.crossSubnetRouteWrongGateway).first?.summary
+                == "\(Self.remoteV6Block) of node ip-10-90-1-182 is routed directly via fd00:10::99 dev eth0, expected via the node's address fd00:10::182")
+        snapshot.modifyRoutes(to: Self.remoteV6Block) { $0.nextHops = [NextHop(gateway: F.address("fd00:10::182"), interfaceIndex: eth0)] }
+        expectNoFinding(C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view)), .crossSubnetRouteWrongGateway)
+    }
+
     @Test("dual stack: the IPv6 VTEP's missing neighbour entry is named with its node")
     func dualStackNeighbourMissing() throws {
         var (snapshot, view) = try Self.dualStack()
