@@ -12,6 +12,10 @@ The test drives it by appending JSON lines to DIR/control.jsonl:
 Objects are served exactly as given (the tests build them as the upstream schemas define).
 DIR/stats.json counts lists and watches per resource. Prints "PORT n" when ready.
 Not shipped; used by Tests/PodnetClusterTests and the scale benchmark.
+
+--client-ca: require a client certificate signed by a CA made at start (client-ca.crt); it then
+authenticates the client instead of the token. Made with it: client.crt/client.key (signed by that
+CA) and wrong-client.crt/wrong-client.key (signed by another CA, which the server refuses).
 """
 import argparse, json, os, socket, ssl, subprocess, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -80,14 +84,31 @@ def make_certificates(directory):
         "-days", "2", "-extfile", "san.ext", "-out", "server.crt")
 
 
+def make_client_certificates(directory):
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+    with open(os.path.join(directory, "client.ext"), "w") as ext:
+        ext.write("extendedKeyUsage=clientAuth\n")
+    for ca, prefix in (("client-ca", "client"), ("rogue-ca", "wrong-client")):
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=podnetd-test-" + ca,
+            "-keyout", ca + ".key", "-out", ca + ".crt")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/O=system:nodes/CN=system:node:podnetd",
+            "-keyout", prefix + ".key", "-out", prefix + ".csr")
+        run("x509", "-req", "-in", prefix + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
+            "-days", "2", "-extfile", "client.ext", "-out", prefix + ".crt")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
     parser.add_argument("--bookmark-seconds", type=float, default=1.0)
+    parser.add_argument("--client-ca", action="store_true")
     args = parser.parse_args()
     directory = args.dir
     if not os.path.exists(os.path.join(directory, "server.crt")):
         make_certificates(directory)
+    if args.client_ca and not os.path.exists(os.path.join(directory, "client.crt")):
+        make_client_certificates(directory)
     with open(os.path.join(directory, "objects.json")) as f:
         store = Store(json.load(f))
     connections = set()
@@ -132,7 +153,7 @@ def main():
         def do_GET(self):
             with open(os.path.join(directory, "token")) as f:
                 token = f.read().strip()
-            if self.headers.get("Authorization") != "Bearer " + token:
+            if not args.client_ca and self.headers.get("Authorization") != "Bearer " + token:
                 return self.status(401, "Unauthorized", "Unauthorized")
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -209,6 +230,9 @@ def main():
     server.daemon_threads = True
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(directory, "server.crt"), os.path.join(directory, "server.key"))
+    if args.client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(os.path.join(directory, "client-ca.crt"))
     server.socket = context.wrap_socket(server.socket, server_side=True)
     write_stats()
     threading.Thread(target=server.serve_forever, daemon=True).start()

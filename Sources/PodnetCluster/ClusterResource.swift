@@ -22,6 +22,14 @@ struct ClusterState: Sendable {
     var pools: [String: CalicoIPPool] = [:]
     var affinities: [String: CalicoBlockAffinity] = [:]
     var nodes: [String: ClusterNode] = [:]
+    /// The Node that is this machine, whose labels alone are kept (the pools' nodeSelectors).
+    var localNodeName = ""
+    var localNodeLabels: [String: String]?
+
+    /// Keeps `object`'s labels when it is this machine's Node.
+    mutating func noteLabels(of object: NodeObject) {
+        if object.metadata.name == localNodeName { localNodeLabels = object.metadata.labels ?? [:] }
+    }
 
     /// The view, sorted by name.
     func view(nodeName: String, nodeNameSource: String, source: String, observedAt: String) -> ClusterView {
@@ -29,7 +37,8 @@ struct ClusterState: Sendable {
             nodeName: nodeName, nodeNameSource: nodeNameSource, source: source, observedAt: observedAt,
             pools: pools.values.sorted { $0.name < $1.name },
             blockAffinities: affinities.values.sorted { $0.name < $1.name },
-            nodes: nodes.values.sorted { $0.name < $1.name })
+            nodes: nodes.values.sorted { $0.name < $1.name },
+            localNodeLabels: nodes[nodeName] == nil ? nil : localNodeLabels)
     }
 }
 
@@ -39,8 +48,13 @@ enum ClusterResources {
         replaceAll: { state, objects in
             state.nodes = Dictionary(
                 objects.map { ($0.metadata.name, KubeObjectConversion.node($0)) }, uniquingKeysWith: { _, last in last })
+            state.localNodeLabels = nil
+            for object in objects { state.noteLabels(of: object) }
         },
-        upsert: { state, object in state.nodes[object.metadata.name] = KubeObjectConversion.node(object) },
+        upsert: { state, object in
+            state.nodes[object.metadata.name] = KubeObjectConversion.node(object)
+            state.noteLabels(of: object)
+        },
         remove: { state, name in state.nodes[name] = nil },
         objectName: { $0.metadata.name })
 
@@ -75,6 +89,7 @@ public enum ClusterLister {
         client: KubeAPIClient, nodeName: String, nodeNameSource: String
     ) async throws(KubeError) -> ClusterView {
         var state = ClusterState()
+        state.localNodeName = nodeName
         try await listInto(&state, client: client, resource: ClusterResources.pools)
         try await listInto(&state, client: client, resource: ClusterResources.blockAffinities)
         try await listInto(&state, client: client, resource: ClusterResources.nodes)

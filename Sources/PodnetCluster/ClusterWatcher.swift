@@ -53,6 +53,7 @@ public final class ClusterWatcher: Sendable {
         self.logger = logger
         self.watchTimeoutSeconds = watchTimeoutSeconds
         self.onChange = onChange
+        shared.withLock { $0.state.localNodeName = nodeName }
     }
 
     /// Starts the three list-and-watch loops.

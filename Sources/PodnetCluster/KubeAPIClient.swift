@@ -134,7 +134,10 @@ public final class KubeAPIClient: Sendable {
         do {
             response = try await http.execute(request, deadline: deadline)
         } catch {
-            throw KubeError.transport("\(credentials.server): \(error)")
+            let text = "\(error)"
+            let explained = TLSAlertExplanation.explain(
+                text, presentedClientCertificate: credentials.clientCertificatePEM != nil)
+            throw KubeError.transport("\(credentials.server): " + (explained.map { "\($0): \(text)" } ?? text))
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 64 << 10)).map { String(buffer: $0) } ?? ""

@@ -115,6 +115,11 @@ struct KubeconfigFile {
         if case .none = token, user.clientCertificate == nil {
             throw KubeError.credentials("\(path): user \(userName) has neither a token nor a client certificate")
         }
+        // One without the other would silently connect without the certificate.
+        if (user.clientCertificate == nil) != (user.clientKey == nil) {
+            let missing = user.clientKey == nil ? "client-key (or client-key-data)" : "client-certificate (or client-certificate-data)"
+            throw KubeError.credentials("\(path): user \(userName) has a client \(user.clientKey == nil ? "certificate" : "key") but no \(missing)")
+        }
         return KubeCredentials(
             server: server, caPEM: caPEM, clientCertificatePEM: user.clientCertificate, clientKeyPEM: user.clientKey,
             token: token, origin: origin)

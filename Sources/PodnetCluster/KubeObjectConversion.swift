@@ -6,6 +6,9 @@ enum KubeObjectConversion {
     static let ipv4AddressAnnotation = "projectcalico.org/IPv4Address"
     static let vxlanTunnelAddressAnnotation = "projectcalico.org/IPv4VXLANTunnelAddr"
     static let vxlanTunnelMACAnnotation = "projectcalico.org/VXLANTunnelMACAddr"
+    static let ipv6AddressAnnotation = "projectcalico.org/IPv6Address"
+    static let vxlanTunnelAddressV6Annotation = "projectcalico.org/IPv6VXLANTunnelAddr"
+    static let vxlanTunnelMACV6Annotation = "projectcalico.org/VXLANTunnelMACAddrV6"
     static let instanceTypeLabels = ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]
 
     static func node(_ object: NodeObject) -> ClusterNode {
@@ -15,8 +18,9 @@ enum KubeObjectConversion {
         let ipv4 = annotations[ipv4AddressAnnotation].flatMap { text in
             IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
-        let tunnel = annotations[vxlanTunnelAddressAnnotation].flatMap { text in
-            IPAddress(text) ?? IPPrefix(text)?.address
+        let tunnel = annotations[vxlanTunnelAddressAnnotation].flatMap(addressOrPrefix)
+        let ipv6 = annotations[ipv6AddressAnnotation].flatMap { text in
+            IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
         var podCIDRs = (object.spec?.podCIDRs ?? []).compactMap { IPPrefix($0)?.network }
         if podCIDRs.isEmpty, let single = object.spec?.podCIDR.flatMap({ IPPrefix($0)?.network }) {
@@ -30,7 +34,15 @@ enum KubeObjectConversion {
             vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations[vxlanTunnelMACAnnotation].flatMap(HardwareAddress.init),
             internalIPs: internalIPs, podCIDRs: podCIDRs,
             capacityPods: object.status?.capacity?["pods"].flatMap { Int($0) },
-            instanceType: instanceTypeLabels.lazy.compactMap { labels[$0] }.first)
+            instanceType: instanceTypeLabels.lazy.compactMap { labels[$0] }.first,
+            calicoIPv6Address: ipv6?.family == .ipv6 ? ipv6 : nil,
+            vxlanTunnelAddressV6: annotations[vxlanTunnelAddressV6Annotation].flatMap(addressOrPrefix),
+            vxlanTunnelMACV6: annotations[vxlanTunnelMACV6Annotation].flatMap(HardwareAddress.init))
+    }
+
+    /// A bare address, or the address of `ADDRESS/LEN`.
+    private static func addressOrPrefix(_ text: String) -> IPAddress? {
+        IPAddress(text) ?? IPPrefix(text)?.address
     }
 
     static func pool(_ object: IPPoolObject) -> CalicoIPPool? {

@@ -13,7 +13,7 @@ public final class KubeAPIStandIn: @unchecked Sendable {
     /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`.
     public init(
         objects: [String: [[String: Any]]], token: String = "token-1", in namespace: NetworkNamespace? = nil,
-        bookmarkSeconds: Double = 1, filePath: String = #filePath
+        bookmarkSeconds: Double = 1, requireClientCertificate: Bool = false, filePath: String = #filePath
     ) throws {
         directory = NSTemporaryDirectory() + "podnetd-kube-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -23,6 +23,7 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         try (token + "\n").write(toFile: directory + "/token", atomically: true, encoding: .utf8)
         let script = PodnetdBinary.repositoryRoot(filePath: filePath) + "/Scripts/kube-api-standin.py"
         var command = ["python3", script, "--dir", directory, "--bookmark-seconds", String(bookmarkSeconds)]
+        if requireClientCertificate { command.append("--client-ca") }
         if let namespace {
             _ = try namespace.ip("link", "set", "lo", "up")
             command = ["ip", "netns", "exec", namespace.name] + command
@@ -61,27 +62,61 @@ public final class KubeAPIStandIn: @unchecked Sendable {
     /// kubeconfig does), else it names the stand-in's token file (`tokenFile`).
     public func writeKubeconfig(inlineToken: String? = nil) throws -> String {
         let user = inlineToken.map { "token: \($0)" } ?? "tokenFile: \(directory)/token"
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: standin
-              cluster:
-                server: https://127.0.0.1:\(port)
-                certificate-authority: \(caPath)
-            users:
-            - name: podnetd
-              user:
-                \(user)
-            contexts:
-            - name: standin
-              context: {cluster: standin, user: podnetd}
-            current-context: standin
-
-            """
+        let text = kubeconfigText(user: user)
         let path = directory + "/kubeconfig"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    /// A client certificate a kubeconfig can present to a stand-in started with
+    /// `requireClientCertificate`.
+    public enum ClientCertificate: Sendable {
+        /// Signed by the CA the stand-in trusts.
+        case valid
+        /// Signed by another CA.
+        case wrongCA
+    }
+
+    /// A kubeconfig authenticating with a client certificate and no token: files
+    /// (`client-certificate`, `client-key`), or inline (`client-certificate-data`, `client-key-data`).
+    /// `withKey: false` leaves the key out.
+    public func writeClientCertificateKubeconfig(
+        _ certificate: ClientCertificate, inline: Bool = false, withKey: Bool = true
+    ) throws -> String {
+        let prefix = certificate == .valid ? "client" : "wrong-client"
+        let certificatePath = "\(directory)/\(prefix).crt"
+        let keyPath = "\(directory)/\(prefix).key"
+        func base64(_ path: String) throws -> String { try Data(contentsOf: URL(fileURLWithPath: path)).base64EncodedString() }
+        var user = inline ? "client-certificate-data: \(try base64(certificatePath))" : "client-certificate: \(certificatePath)"
+        if withKey {
+            user += "\n    " + (inline ? "client-key-data: \(try base64(keyPath))" : "client-key: \(keyPath)")
+        }
+        let text = kubeconfigText(user: user)
+        let path = directory + "/kubeconfig-client-certificate"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A kubeconfig for the stand-in (its server and CA) with `user`'s lines (indented after the first).
+    private func kubeconfigText(user: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: standin
+          cluster:
+            server: https://127.0.0.1:\(port)
+            certificate-authority: \(caPath)
+        users:
+        - name: podnetd
+          user:
+            \(user)
+        contexts:
+        - name: standin
+          context: {cluster: standin, user: podnetd}
+        current-context: standin
+
+        """
     }
 
     /// Replaces the token the stand-in accepts (a rotation).
@@ -147,12 +182,18 @@ public final class KubeAPIStandIn: @unchecked Sendable {
 public enum KubeObjects {
     public static func node(
         _ name: String, ipv4: String, tunnel: String?, mac: String?, internalIP: String? = nil, pods: Int = 110,
-        instanceType: String? = nil, uid: String? = nil
+        instanceType: String? = nil, uid: String? = nil, ipv6: String? = nil, tunnelV6: String? = nil,
+        macV6: String? = nil, labels extraLabels: [String: String] = [:]
     ) -> [String: Any] {
         var annotations: [String: Any] = ["projectcalico.org/IPv4Address": ipv4]
         if let tunnel { annotations["projectcalico.org/IPv4VXLANTunnelAddr"] = tunnel }
         if let mac { annotations["projectcalico.org/VXLANTunnelMACAddr"] = mac }
+        // libcalico-go/lib/backend/k8s/resources/node.go: the IPv6 address, tunnel address and MAC.
+        if let ipv6 { annotations["projectcalico.org/IPv6Address"] = ipv6 }
+        if let tunnelV6 { annotations["projectcalico.org/IPv6VXLANTunnelAddr"] = tunnelV6 }
+        if let macV6 { annotations["projectcalico.org/VXLANTunnelMACAddrV6"] = macV6 }
         var labels: [String: Any] = ["kubernetes.io/hostname": name, "kubernetes.io/os": "linux"]
+        for (key, value) in extraLabels { labels[key] = value }
         if let instanceType { labels["node.kubernetes.io/instance-type"] = instanceType }
         let address = internalIP ?? String(ipv4.split(separator: "/")[0])
         return [
@@ -167,13 +208,15 @@ public enum KubeObjects {
         ]
     }
 
-    public static func ipPool(_ name: String, cidr: String, blockSize: Int = 26, vxlanMode: String = "Always") -> [String: Any] {
+    public static func ipPool(
+        _ name: String, cidr: String, blockSize: Int = 26, vxlanMode: String = "Always", nodeSelector: String = "all()"
+    ) -> [String: Any] {
         [
             "apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool",
             "metadata": ["name": name],
             "spec": [
                 "cidr": cidr, "blockSize": blockSize, "vxlanMode": vxlanMode, "ipipMode": "Never", "natOutgoing": true,
-                "nodeSelector": "all()", "allowedUses": ["Workload", "Tunnel"],
+                "nodeSelector": nodeSelector, "allowedUses": ["Workload", "Tunnel"],
             ],
         ]
     }

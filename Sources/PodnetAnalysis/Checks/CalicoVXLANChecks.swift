@@ -21,7 +21,8 @@ extension Analysis {
     func calicoFamilies() -> [AddressFamily] {
         let calico = expectations.calico
         func seen(_ family: AddressFamily) -> Bool {
-            if index.linksByName[calico.device(for: family)] != nil || hasConfiguredPool(family) { return true }
+            if index.linksByName[calico.device(for: family)] != nil { return true }
+            if hasConfiguredPool(family) && clusterPoolsUseVXLAN(family) { return true }
             if index.felixBlackholes.contains(where: { $0.family == family }) { return true }
             for link in index.workloadLinks where index.workloadKinds[link.index] == .calico {
                 if index.workloadRoutes[link.index]?.contains(where: { $0.family == family }) == true { return true }
@@ -269,7 +270,9 @@ extension Analysis {
             } else if candidates.contains(where: { route in
                 route.type == .unicast && route.nextHops.contains { $0.gateway != nil }
             }) {
-                continue  // CrossSubnet: routed directly via the owning node's IP.
+                // CrossSubnet: routed directly (the cluster checks judge the gateway); its VTEP is not unrouted.
+                reportedTunnelIPs.insert(expected.tunnelIP)
+                continue
             } else {
                 reportedTunnelIPs.insert(expected.tunnelIP)
                 reportMissingBlockRoute(

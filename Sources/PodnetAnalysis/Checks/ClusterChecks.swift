@@ -20,41 +20,45 @@ extension Analysis {
                     remediation: "Compare kubectl get nodes -o name with the name podnetd used; set nodeName in "
                         + "podnetd's config, or NODE_NAME through the downward API (spec.nodeName) in its DaemonSet."))
         }
-        checkVTEPsAgainstCluster(view)
+        for family in clusterVTEPFamilies(view) { checkVTEPsAgainstCluster(view, family: family) }
         checkLeakedBlockRoutes(view)
         checkOwnBlocksBlackholed(view)
+        checkDirectBlockRoutesAgainstCluster(view)
+        checkPoolNodeSelectors(view)
     }
 
     /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
     func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
-        guard family == .ipv4, let node = cluster?.localNode else { return [] }
+        guard let node = cluster?.localNode else { return [] }
+        let names = ClusterVTEPAnnotations(family)
+        let address = family == .ipv6 ? node.calicoIPv6Address?.address : node.calicoIPv4Address?.address
+        let tunnel = family == .ipv6 ? node.vxlanTunnelAddressV6 : node.vxlanTunnelAddress
+        let tunnelMAC = family == .ipv6 ? node.vxlanTunnelMACV6 : node.vxlanTunnelMAC
         var problems: [String] = []
-        if let expected = node.calicoIPv4Address?.address, let local = link.vxlan?.local, local != expected {
-            problems.append("local address \(local) is not the node's Calico IPv4 address \(expected) (projectcalico.org/IPv4Address)")
+        if let expected = address, let local = link.vxlan?.local, local != expected {
+            problems.append("local address \(local) is not the node's Calico \(names.version) address \(expected) (\(names.address))")
         }
-        if let tunnel = node.vxlanTunnelAddress,
+        if let tunnel,
             !(index.addressesByIndex[link.index] ?? []).contains(where: { $0.prefix.address == tunnel })
         {
-            problems.append("it does not carry the node's tunnel address \(tunnel) (projectcalico.org/IPv4VXLANTunnelAddr)")
+            problems.append("it does not carry the node's tunnel address \(tunnel) (\(names.tunnelAddress))")
         }
-        if let mac = node.vxlanTunnelMAC, let own = link.mac, own != mac {
-            problems.append("its MAC \(own) is not the node's VXLANTunnelMACAddr \(mac): other nodes send to \(mac)")
+        if let mac = tunnelMAC, let own = link.mac, own != mac {
+            problems.append("its MAC \(own) is not the node's \(names.shortMAC) \(mac): other nodes send to \(mac)")
         }
         return problems
     }
 
     /// Every other node with a tunnel address and MAC: a permanent neighbour tunnel IP → exactly its
     /// MAC, and an FDB entry for that MAC → exactly its node address.
-    private func checkVTEPsAgainstCluster(_ view: ClusterView) {
+    private func checkVTEPsAgainstCluster(_ view: ClusterView, family: AddressFamily) {
         let calico = expectations.calico
-        guard let device = index.linksByName[calico.vxlanDevice] else { return }
+        let names = ClusterVTEPAnnotations(family)
+        guard let device = index.linksByName[calico.device(for: family)] else { return }
         let fdb = index.vxlanFDB[device.index] ?? [:]
         // 5,000 nodes on a healthy node: compare first, build text (evidence) only for a problem.
         for position in view.nodes.indices where view.nodes[position].name != view.nodeName {
-            guard let tunnelIP = view.nodes[position].vxlanTunnelAddress, tunnelIP.family == .ipv4,
-                let mac = view.nodes[position].vxlanTunnelMAC
-            else { continue }
-            let underlay = view.nodes[position].vxlanUnderlayAddress
+            guard let (tunnelIP, mac, underlay) = view.nodes[position].vtep(family) else { continue }
             let neighbour = index.vxlanNeighbours[NodeIndex.NeighbourKey(interfaceIndex: device.index, address: tunnelIP)]
             let entries = fdb[mac] ?? []
             let neighbourHolds = neighbour?.mac == mac && neighbour?.state.contains(.permanent) == true
@@ -68,7 +72,7 @@ extension Analysis {
             if let neighbour {
                 evidence.append(syntax.neighbour(neighbour))
                 if let programmed = neighbour.mac, programmed != mac {
-                    stale.append("neighbour \(tunnelIP) → \(programmed), but the node's VXLANTunnelMACAddr is \(mac)")
+                    stale.append("neighbour \(tunnelIP) → \(programmed), but the node's \(names.shortMAC) is \(mac)")
                     evidence.append(contentsOf: (fdb[programmed] ?? []).map(syntax.fdb))
                 } else if neighbour.mac == nil || !neighbour.state.contains(.permanent) {
                     missing.append("the neighbour entry for \(tunnelIP) is not a permanent one with MAC \(mac)")
@@ -95,7 +99,7 @@ extension Analysis {
                             + "host that no longer answers: pods there are unreachable from here, silently.",
                         evidence: Self.capped(evidence),
                         remediation: "Compare: kubectl get node \(node.name) -o yaml (annotations "
-                            + "projectcalico.org/VXLANTunnelMACAddr, IPv4Address) with ip neigh show dev \(device.name) "
+                            + "\(names.mac), \(names.address)) with ip neigh show dev \(device.name) "
                             + "and bridge fdb show dev \(device.name). Restart calico-node on this node so Felix "
                             + "reprograms the VTEP — \(calicoNodeCommands)."))
             } else if !missing.isEmpty {

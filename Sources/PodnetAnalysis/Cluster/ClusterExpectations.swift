@@ -48,10 +48,14 @@ public enum ClusterExpectations {
                     expectation: "remoteBlocks",
                     source: "cluster (\(remote.count) blocks of \(owners) other nodes: BlockAffinities, Node annotations)"))
         }
+        let ipv6VTEPs = Analysis.clusterVTEPFamilies(view).contains(.ipv6)
         sources.append(
             ExpectationSource(
-                expectation: "vteps", source: "cluster (Node annotations IPv4VXLANTunnelAddr, VXLANTunnelMACAddr, IPv4Address)"))
+                expectation: "vteps",
+                source: "cluster (Node annotations IPv4VXLANTunnelAddr, VXLANTunnelMACAddr, IPv4Address"
+                    + (ipv6VTEPs ? "; IPv6VXLANTunnelAddr, VXLANTunnelMACAddrV6, IPv6Address)" : ")")))
         sources.append(ExpectationSource(expectation: "localBlocks", source: "cluster (BlockAffinities of \(view.nodeName))"))
+        if let localPools = localPoolsSource(view) { sources.append(localPools) }
 
         // maxPods and instance type: the Node object, unless the config names them.
         if expectations.maxPodsSource == "config" {
@@ -80,9 +84,11 @@ public enum ClusterExpectations {
     static func remoteBlocks(view: ClusterView) -> [ExpectedRemoteBlock] {
         // Only the tunnel addresses: copying 5,000 whole nodes per analysis costs more than the rest.
         var tunnelByName: [String: IPAddress] = [:]
+        var tunnelV6ByName: [String: IPAddress] = [:]  // projectcalico.org/IPv6VXLANTunnelAddr, for IPv6 blocks
         tunnelByName.reserveCapacity(view.nodes.count)
         for position in view.nodes.indices {
             if let tunnel = view.nodes[position].vxlanTunnelAddress { tunnelByName[view.nodes[position].name] = tunnel }
+            if let tunnel = view.nodes[position].vxlanTunnelAddressV6 { tunnelV6ByName[view.nodes[position].name] = tunnel }
         }
         let vxlanPools = view.pools.filter(\.usesVXLAN)
         var expected: [ExpectedRemoteBlock] = []
@@ -90,7 +96,8 @@ public enum ClusterExpectations {
         for affinity in view.blockAffinities where affinity.isConfirmed && affinity.node != view.nodeName {
             let block = affinity.cidr.network
             if !view.pools.isEmpty, !vxlanPools.contains(where: { $0.cidr.contains(block) }) { continue }
-            guard let tunnelIP = tunnelByName[affinity.node], tunnelIP.family == block.family else { continue }
+            let tunnels = block.family == .ipv6 ? tunnelV6ByName : tunnelByName
+            guard let tunnelIP = tunnels[affinity.node], tunnelIP.family == block.family else { continue }
             expected.append(ExpectedRemoteBlock(block: block, tunnelIP: tunnelIP, node: affinity.node))
         }
         return expected

@@ -95,6 +95,8 @@ extension CheckID {
     public static let eniFromRuleMissing = CheckID(rawValue: "eni-from-rule-missing")
     public static let eniIPLeaked = CheckID(rawValue: "eni-ip-leaked")
     public static let ipamdNoFreeIP = CheckID(rawValue: "ipamd-no-free-ip")
+    public static let crossSubnetRouteWrongGateway = CheckID(rawValue: "crosssubnet-route-wrong-gateway")
+    public static let ipPoolNodeSelectorInvalid = CheckID(rawValue: "ippool-node-selector-invalid")
 
     /// Every check podnetd runs, in a stable order; the daemon exports one metric series per entry.
     public static let catalogue: [CheckDescriptor] = [
@@ -196,7 +198,7 @@ extension CheckID {
             id: .vxlanModeMismatch, area: "calico-vxlan", defaultSeverity: .warning,
             description:
                 "a remote block routed outside the VXLAN device against calico.vxlanMode (Always: any; "
-                + "CrossSubnet: to a node outside this node's subnet)"),
+                + "CrossSubnet: to a node outside this node's subnet), or against the block's IPPool vxlanMode from the cluster"),
         CheckDescriptor(
             id: .crossSubnetSourceDestCheck, area: "calico-vxlan", defaultSeverity: .info,
             description:
@@ -248,6 +250,12 @@ extension CheckID {
         CheckDescriptor(
             id: .ipamdNoFreeIP, area: "aws-vpc-cni", defaultSeverity: .warning,
             description: "below maxPods, but ipamd has no free IP (all assigned or cooling down): new pods fail to get one"),
+        CheckDescriptor(
+            id: .crossSubnetRouteWrongGateway, area: "calico-vxlan", defaultSeverity: .critical,
+            description: "a block routed directly (CrossSubnet, owner in this node's subnet) via another address than its owner's"),
+        CheckDescriptor(
+            id: .ipPoolNodeSelectorInvalid, area: "cluster", defaultSeverity: .warning,
+            description: "an enabled IPPool's nodeSelector does not parse: Calico's IPAM fails every automatic assignment"),
     ]
 
     static let catalogueByID: [CheckID: CheckDescriptor] = Dictionary(

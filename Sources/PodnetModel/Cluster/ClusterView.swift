@@ -17,10 +17,15 @@ public struct ClusterView: Hashable, Sendable, Codable {
     public var blockAffinities: [CalicoBlockAffinity]
     /// The cluster's Nodes (core/v1), sorted by name.
     public var nodes: [ClusterNode]
+    /// This node's labels (`metadata.labels` of the Node named `nodeName`), which the IPPools'
+    /// `nodeSelector`s are evaluated against; only this node's, to keep the view small. Nil when
+    /// unknown (no such Node, or a dump of an older podnetd).
+    public var localNodeLabels: [String: String]?
 
     public init(
         nodeName: String, nodeNameSource: String = "given", source: String = "", observedAt: String = "",
-        pools: [CalicoIPPool] = [], blockAffinities: [CalicoBlockAffinity] = [], nodes: [ClusterNode] = []
+        pools: [CalicoIPPool] = [], blockAffinities: [CalicoBlockAffinity] = [], nodes: [ClusterNode] = [],
+        localNodeLabels: [String: String]? = nil
     ) {
         self.nodeName = nodeName
         self.nodeNameSource = nodeNameSource
@@ -29,6 +34,7 @@ public struct ClusterView: Hashable, Sendable, Codable {
         self.pools = pools
         self.blockAffinities = blockAffinities
         self.nodes = nodes
+        self.localNodeLabels = localNodeLabels
     }
 
     /// This node's Node object, if the cluster has one of that name.
@@ -121,11 +127,18 @@ public struct ClusterNode: Hashable, Sendable, Codable {
     public var capacityPods: Int?
     /// Label `node.kubernetes.io/instance-type` (or the older `beta.kubernetes.io/instance-type`).
     public var instanceType: String?
+    /// `projectcalico.org/IPv6Address` (with its subnet length, as calico-node writes it).
+    public var calicoIPv6Address: IPPrefix?
+    /// `projectcalico.org/IPv6VXLANTunnelAddr`: the address of its `vxlan-v6.calico`.
+    public var vxlanTunnelAddressV6: IPAddress?
+    /// `projectcalico.org/VXLANTunnelMACAddrV6`: the MAC of its `vxlan-v6.calico`.
+    public var vxlanTunnelMACV6: HardwareAddress?
 
     public init(
         name: String, uid: String = "", calicoIPv4Address: IPPrefix? = nil, vxlanTunnelAddress: IPAddress? = nil,
         vxlanTunnelMAC: HardwareAddress? = nil, internalIPs: [IPAddress] = [], podCIDRs: [IPPrefix] = [],
-        capacityPods: Int? = nil, instanceType: String? = nil
+        capacityPods: Int? = nil, instanceType: String? = nil, calicoIPv6Address: IPPrefix? = nil,
+        vxlanTunnelAddressV6: IPAddress? = nil, vxlanTunnelMACV6: HardwareAddress? = nil
     ) {
         self.name = name
         self.uid = uid
@@ -136,11 +149,31 @@ public struct ClusterNode: Hashable, Sendable, Codable {
         self.podCIDRs = podCIDRs
         self.capacityPods = capacityPods
         self.instanceType = instanceType
+        self.calicoIPv6Address = calicoIPv6Address
+        self.vxlanTunnelAddressV6 = vxlanTunnelAddressV6
+        self.vxlanTunnelMACV6 = vxlanTunnelMACV6
     }
 
     /// The address Felix sends this node's VXLAN packets to: its Calico IPv4 address, else its
     /// first IPv4 InternalIP.
     public var vxlanUnderlayAddress: IPAddress? {
         calicoIPv4Address?.address ?? internalIPs.first { $0.family == .ipv4 }
+    }
+
+    /// The node's address of a family as Felix takes it for routes and VXLAN: its Calico address
+    /// annotation (`projectcalico.org/IPv4Address` or `IPv6Address`), else its first InternalIP of
+    /// that family.
+    public func underlayAddress(_ family: AddressFamily) -> IPAddress? {
+        family == .ipv6
+            ? calicoIPv6Address?.address ?? internalIPs.first { $0.family == .ipv6 } : vxlanUnderlayAddress
+    }
+
+    /// The node's VXLAN tunnel endpoint of a family: tunnel address, MAC and the address the FDB
+    /// entry sends to; nil unless the tunnel address (of that family) and the MAC are annotated.
+    public func vtep(_ family: AddressFamily) -> (tunnelIP: IPAddress, mac: HardwareAddress, underlay: IPAddress?)? {
+        let tunnel = family == .ipv6 ? vxlanTunnelAddressV6 : vxlanTunnelAddress
+        let mac = family == .ipv6 ? vxlanTunnelMACV6 : vxlanTunnelMAC
+        guard let tunnel, tunnel.family == family, let mac else { return nil }
+        return (tunnel, mac, underlayAddress(family))
     }
 }
