@@ -134,7 +134,7 @@ public final class KubeAPIClient: Sendable {
         do {
             response = try await http.execute(request, deadline: deadline)
         } catch {
-            throw KubeError.transport("\(credentials.server): \(error)")
+            throw UnitSandbox.transportError(error, server: credentials.server)
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 64 << 10)).map { String(buffer: $0) } ?? ""

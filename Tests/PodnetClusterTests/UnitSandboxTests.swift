@@ -1,0 +1,75 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import PodnetCluster
+
+/// The credential systemd hands over (LoadCredential=) as a source, and the sandbox diagnoses
+/// that name the opt-in drop-in instead of a generic error.
+@Suite("the systemd unit's sandbox: credential source and diagnoses")
+struct UnitSandboxTests {
+    static func kubeconfig(token: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: local
+          cluster: {server: "https://10.96.0.1:443", certificate-authority-data: \(Data("pem".utf8).base64EncodedString())}
+        users:
+        - name: calico
+          user: {token: \(token)}
+        contexts:
+        - name: calico-context
+          context: {cluster: local, user: calico}
+        current-context: calico-context
+        """
+    }
+
+    @Test("$CREDENTIALS_DIRECTORY/kubeconfig comes after the service account and before Calico's path")
+    func credentialSourceOrder() throws {
+        let directory = NSTemporaryDirectory() + "podnetd-cred-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/creds", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.kubeconfig(token: "from-credential").write(toFile: directory + "/creds/kubeconfig", atomically: true, encoding: .utf8)
+        try Self.kubeconfig(token: "from-calico").write(toFile: directory + "/calico", atomically: true, encoding: .utf8)
+        let environment = ["CREDENTIALS_DIRECTORY": directory + "/creds"]
+
+        let credential = try KubeCredentialsResolver.resolve(
+            explicitKubeconfig: nil, environment: environment, serviceAccountDirectory: directory + "/none",
+            calicoKubeconfig: directory + "/calico")
+        #expect(credential.origin == "systemd credential \(directory)/creds/kubeconfig")
+        #expect(try credential.bearerToken() == "from-credential")
+
+        // An empty credentials directory (the store had no podnetd-kubeconfig): Calico's path next.
+        try FileManager.default.removeItem(atPath: directory + "/creds/kubeconfig")
+        let calico = try KubeCredentialsResolver.resolve(
+            explicitKubeconfig: nil, environment: environment, serviceAccountDirectory: directory + "/none",
+            calicoKubeconfig: directory + "/calico")
+        #expect(try calico.bearerToken() == "from-calico")
+
+        // The service account still wins over the credential.
+        try Self.kubeconfig(token: "from-credential").write(toFile: directory + "/creds/kubeconfig", atomically: true, encoding: .utf8)
+        try "sa-token\n".write(toFile: directory + "/token", atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\n".write(toFile: directory + "/ca.crt", atomically: true, encoding: .utf8)
+        let inCluster = try KubeCredentialsResolver.resolve(
+            explicitKubeconfig: nil, environment: environment.merging(["KUBERNETES_SERVICE_HOST": "10.96.0.1"]) { $1 },
+            serviceAccountDirectory: directory, calicoKubeconfig: directory + "/calico")
+        #expect(inCluster.origin == "in-cluster service account")
+    }
+
+    @Test("EPERM on connect under the unit names its IP firewall and the drop-in; outside it a host firewall")
+    func connectEPERM() {
+        let eperm = IOError(errnoCode: EPERM, reason: "connect")
+        let underUnit = UnitSandbox.transportError(eperm, server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"])
+        #expect("\(underUnit)".contains("the podnetd unit's IP firewall (IPAddressDeny=any"), "\(underUnit)")
+        #expect(UnitSandbox.remedy(for: "\(underUnit)")?.contains(UnitSandbox.dropInPath) == true)
+
+        let outside = UnitSandbox.transportError(eperm, server: "https://10.0.0.10:6443", environment: [:])
+        #expect("\(outside)".contains("a host firewall"), "\(outside)")
+        #expect(UnitSandbox.remedy(for: "\(outside)")?.contains(UnitSandbox.dropInPath) == false)
+
+        let refused = UnitSandbox.transportError(
+            IOError(errnoCode: ECONNREFUSED, reason: "connect"), server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"])
+        #expect(UnitSandbox.remedy(for: "\(refused)") == nil, "\(refused)")
+    }
+}
