@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 
@@ -39,20 +40,30 @@ public enum UnitSandbox {
         !(environment["INVOCATION_ID"] ?? "").isEmpty
     }
 
-    /// The one-line transport error for a failed request to `server`; an EPERM on connect names
-    /// the firewall and, under the unit, the drop-in.
+    /// The one-line transport error for a failed request to `server`. A connection that failed
+    /// because this host drops the packets (EPERM on connect, or a connect timeout with the
+    /// `EgressProbe` blocked) names the firewall and, under the unit, its IP firewall.
     static func transportError(
-        _ error: any Error, server: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        _ error: any Error, server: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        probe: (String) -> Bool = EgressProbe.isBlockedLocally
     ) -> KubeError {
-        guard isPermissionDenied(error) else { return .transport("\(server): \(error)") }
-        if underSystemd(environment) {
-            return .transport(
-                "\(server): connect() failed with EPERM: the podnetd unit's \(firewallMarker) (IPAddressDeny=any, "
-                    + "IPAddressAllow=localhost) dropped the connection to the API server (\(error))")
+        guard isConnectFailure(error), isPermissionDenied(error) || probe(server) else {
+            return .transport("\(server): \(error)")
         }
+        let what =
+            underSystemd(environment)
+            ? "the podnetd unit's \(firewallMarker) (IPAddressDeny=any, IPAddressAllow=localhost)"
+            : "a host firewall (an iptables/nftables OUTPUT drop, or a systemd \(firewallMarker) around this process)"
         return .transport(
-            "\(server): connect() failed with EPERM: a host firewall (an iptables/nftables OUTPUT drop, or a "
-                + "systemd \(firewallMarker) around this process) dropped the connection to the API server (\(error))")
+            "\(server): \(what) drops podnetd's packets to the API server (EPERM: a UDP probe to it is refused "
+                + "locally; the connection failed with \(error))")
+    }
+
+    /// A failure to connect (rather than TLS, HTTP or a closed stream).
+    static func isConnectFailure(_ error: any Error) -> Bool {
+        if let client = error as? HTTPClientError, client == .connectTimeout { return true }
+        let text = String(describing: error)
+        return text.contains("NIOConnectionError") || text.contains("connectTimeout") || isPermissionDenied(error)
     }
 
     /// Why a Calico kubeconfig that exists cannot be read, when the reason is permission (EACCES).

@@ -1,4 +1,5 @@
 import Foundation
+import AsyncHTTPClient
 import NIOCore
 import Testing
 
@@ -57,19 +58,34 @@ struct UnitSandboxTests {
         #expect(inCluster.origin == "in-cluster service account")
     }
 
-    @Test("EPERM on connect under the unit names its IP firewall and the drop-in; outside it a host firewall")
-    func connectEPERM() {
-        let eperm = IOError(errnoCode: EPERM, reason: "connect")
-        let underUnit = UnitSandbox.transportError(eperm, server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"])
+    @Test("a connect that fails and a probe refused locally: under the unit its IP firewall and the drop-in; outside, a host firewall")
+    func connectBlockedLocally() {
+        let timeout = HTTPClientError.connectTimeout
+        let underUnit = UnitSandbox.transportError(
+            timeout, server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"], probe: { _ in true })
         #expect("\(underUnit)".contains("the podnetd unit's IP firewall (IPAddressDeny=any"), "\(underUnit)")
+        #expect("\(underUnit)".contains("EPERM"), "\(underUnit)")
         #expect(UnitSandbox.remedy(for: "\(underUnit)")?.contains(UnitSandbox.dropInPath) == true)
 
-        let outside = UnitSandbox.transportError(eperm, server: "https://10.0.0.10:6443", environment: [:])
+        let outside = UnitSandbox.transportError(timeout, server: "https://10.0.0.10:6443", environment: [:], probe: { _ in true })
         #expect("\(outside)".contains("a host firewall"), "\(outside)")
         #expect(UnitSandbox.remedy(for: "\(outside)")?.contains(UnitSandbox.dropInPath) == false)
 
-        let refused = UnitSandbox.transportError(
-            IOError(errnoCode: ECONNREFUSED, reason: "connect"), server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"])
-        #expect(UnitSandbox.remedy(for: "\(refused)") == nil, "\(refused)")
+        // EPERM from connect itself needs no probe.
+        let eperm = UnitSandbox.transportError(
+            IOError(errnoCode: EPERM, reason: "connect"), server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"],
+            probe: { _ in false })
+        #expect(UnitSandbox.remedy(for: "\(eperm)") != nil, "\(eperm)")
+
+        // A server that is just away: the probe passes, the error stays what it was.
+        let away = UnitSandbox.transportError(
+            timeout, server: "https://10.0.0.10:6443", environment: ["INVOCATION_ID": "abc"], probe: { _ in false })
+        #expect(UnitSandbox.remedy(for: "\(away)") == nil, "\(away)")
+        // Not a connect failure: no probe at all.
+        var probed = false
+        _ = UnitSandbox.transportError(
+            HTTPClientError.remoteConnectionClosed, server: "https://10.0.0.10:6443", environment: [:],
+            probe: { _ in probed = true; return true })
+        #expect(!probed)
     }
 }
