@@ -1,6 +1,7 @@
 import Foundation
 import AsyncHTTPClient
 import NIOCore
+import PodnetTestSupport
 import Testing
 
 @testable import PodnetCluster
@@ -10,20 +11,7 @@ import Testing
 @Suite("the systemd unit's sandbox: credential source and diagnoses")
 struct UnitSandboxTests {
     static func kubeconfig(token: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: local
-          cluster: {server: "https://10.96.0.1:443", certificate-authority-data: \(Data("pem".utf8).base64EncodedString())}
-        users:
-        - name: calico
-          user: {token: \(token)}
-        contexts:
-        - name: calico-context
-          context: {cluster: local, user: calico}
-        current-context: calico-context
-        """
+        KubeObjects.calicoKubeconfig(server: "https://10.96.0.1:443", caPEM: Data("pem".utf8), token: token)
     }
 
     @Test("$CREDENTIALS_DIRECTORY/kubeconfig comes after the service account and before Calico's path")

@@ -30,7 +30,7 @@ struct RPMPackageTests {
         let scripts = try runChecked("rpm", ["-qp", "--scripts", release.rpm])
         #expect(scripts.contains("systemctl enable podnetd.service"), "\(scripts)")
         #expect(scripts.contains("systemctl disable podnetd.service podnetd-kubeconfig.path"), "\(scripts)")
-        #expect(scripts.contains("systemctl stop podnetd.service"), "\(scripts)")
+        #expect(scripts.contains("systemctl stop podnetd-kubeconfig.path podnetd.service"), "\(scripts)")
         #expect(scripts.contains("systemctl daemon-reload"), "\(scripts)")
         let syntax = try runProcess("sh", ["-n"], input: scripts.split(separator: "\n").filter { !$0.hasSuffix("scriptlet (using /bin/sh):") }.joined(separator: "\n"))
         #expect(syntax.succeeded, "\(syntax)")

@@ -11,48 +11,8 @@ import Testing
 @Suite("the cluster's view under the systemd unit", .serialized)
 struct SystemdClusterAPITests {
     static let localName = "node-local"
-    static let calicoKubeconfig = "/etc/cni/net.d/calico-kubeconfig"
+    static let calicoKubeconfigPath = "/etc/cni/net.d/calico-kubeconfig"
     static let dropIns = "/etc/systemd/system/podnetd.service.d"
-
-    static var objects: [String: [[String: Any]]] {
-        [
-            "nodes": [
-                KubeObjects.node(localName, ipv4: "10.0.0.10/24", tunnel: "192.168.231.0", mac: nil, pods: 58),
-                KubeObjects.node("node-b", ipv4: "10.0.0.20/24", tunnel: "192.168.35.0", mac: "66:35:00:00:00:20"),
-                KubeObjects.node("node-c", ipv4: "10.0.0.30/24", tunnel: "192.168.12.128", mac: "66:12:00:00:00:30"),
-            ],
-            "ippools": [KubeObjects.ipPool("default-ipv4-ippool", cidr: "192.168.0.0/16")],
-            "blockaffinities": [
-                KubeObjects.blockAffinity(node: localName, cidr: "192.168.231.0/26"),
-                KubeObjects.blockAffinity(node: "node-b", cidr: "192.168.35.0/26"),
-                KubeObjects.blockAffinity(node: "node-c", cidr: "192.168.12.128/26"),
-            ],
-        ]
-    }
-
-    /// Calico's CNI kubeconfig, field for field as calico-node's writeKubeconfig fills its template.
-    static func calicoKubeconfig(server: String, caPEM: Data, token: String) -> String {
-        """
-        # Kubeconfig file for Calico CNI plugin. Installed by calico/node.
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: local
-          cluster:
-            server: \(server)
-            certificate-authority-data: "\(caPEM.base64EncodedString())"
-        users:
-        - name: calico
-          user:
-            token: \(token)
-        contexts:
-        - name: calico-context
-          context:
-            cluster: local
-            user: calico
-        current-context: calico-context
-        """
-    }
 
     @Test("shipped unit: the finding names the unreadable kubeconfig, then the IP firewall; with the drop-in the view is current; a rewritten token restarts podnetd")
     func clusterViewUnderTheUnit() throws {
@@ -66,7 +26,7 @@ struct SystemdClusterAPITests {
         let scenario = CalicoNodeScenario()
         try withCalicoNode(scenario) { node in
             // The API on the node's underlay address: only the unit's firewall stands between them.
-            let standIn = try KubeAPIStandIn(objects: Self.objects, in: node.namespace, address: scenario.nodeIP)
+            let standIn = try KubeAPIStandIn(objects: KubeObjects.scenarioCluster(localName: Self.localName), in: node.namespace, address: scenario.nodeIP)
             defer { standIn.stop() }
             let caPEM = try Data(contentsOf: URL(fileURLWithPath: standIn.caPath))
             let systemd = try BootedSystemd(
@@ -85,22 +45,22 @@ struct SystemdClusterAPITests {
                 "/etc/podnetd/podnetd.yaml",
                 "cni: calico-vxlan\nserviceCIDR: 10.96.0.0/12\ninstanceType: m5.large\ngraceSeconds: 0\n"
                     + "resyncInterval: 3600\nnodeName: \(Self.localName)\n")
-            try systemd.write(Self.calicoKubeconfig, Self.calicoKubeconfig(server: standIn.server, caPEM: caPEM, token: "token-1"))
-            try systemd.exec(["chmod", "0600", Self.calicoKubeconfig])
+            try systemd.write(Self.calicoKubeconfigPath, KubeObjects.calicoKubeconfig(server: standIn.server, caPEM: caPEM, token: "token-1"))
+            try systemd.exec(["chmod", "0600", Self.calicoKubeconfigPath])
             try systemd.exec(["systemctl", "daemon-reload"])
 
             // 1. As shipped: the kubeconfig is root-only; the finding says so and names the drop-in.
             try start(systemd)
             let shippedScore = try exposure(systemd)
             let unreadable = try waitForFinding(systemd, node) { $0.summary.contains("permission denied") }
-            #expect(unreadable.summary.contains(Self.calicoKubeconfig), "\(unreadable)")
+            #expect(unreadable.summary.contains(Self.calicoKubeconfigPath), "\(unreadable)")
             #expect(unreadable.remediation.contains("/usr/share/podnetd/podnetd-cluster-api.conf"), "\(unreadable)")
             print("shipped unit, cluster-api-unreachable: \(unreadable.summary)\n  fix: \(unreadable.remediation)")
 
             // 2. The control case of the firewall: the credential alone gets podnetd the kubeconfig
             //    (the source used is named), and the firewall's EPERM is named with the same fix.
             try systemd.exec(["install", "-d", "-m", "0700", "/etc/credstore"])
-            try systemd.exec(["ln", "-sf", Self.calicoKubeconfig, "/etc/credstore/podnetd-kubeconfig"])
+            try systemd.exec(["ln", "-sf", Self.calicoKubeconfigPath, "/etc/credstore/podnetd-kubeconfig"])
             try systemd.write(Self.dropIns + "/40-test-credential-only.conf", "[Service]\nLoadCredential=kubeconfig:podnetd-kubeconfig\n")
             try systemd.exec(["systemctl", "daemon-reload"])
             try restart(systemd)
@@ -143,8 +103,8 @@ struct SystemdClusterAPITests {
             let listsBefore = standIn.stats()["nodes"]?.lists ?? 0
             try standIn.rotateToken("token-2")
             try systemd.exec(
-                ["sh", "-c", "cat > \(Self.calicoKubeconfig)"],
-                input: Self.calicoKubeconfig(server: standIn.server, caPEM: caPEM, token: "token-2"))
+                ["sh", "-c", "cat > \(Self.calicoKubeconfigPath)"],
+                input: KubeObjects.calicoKubeconfig(server: standIn.server, caPEM: caPEM, token: "token-2"))
             let restarted = Self.eventually(seconds: 20) { () -> Bool? in
                 let pid = (try? systemd.property("MainPID")) ?? "0"
                 return pid != "0" && pid != firstPID ? true : nil
