@@ -15,6 +15,8 @@
 #   /etc/podnetd/podnetd.yaml              from Config/podnetd.yaml, only if there is none yet
 #   /etc/systemd/system/podnetd.service    from systemd/podnetd.service (ExecStart follows PREFIX)
 #   PREFIX/lib/sysctl.d/60-podnetd.conf    the netlink receive-buffer cap (Config/sysctl.d)
+#   PREFIX/share/podnetd/podnetd-cluster-api.conf   opt-in drop-in: the cluster's view under the unit
+#   /etc/systemd/system/podnetd-kubeconfig.{path,service}   restart on a rewritten kubeconfig (not enabled)
 # The packages put the same files in the distribution's places (/usr/bin, the systemd unit
 # directory, /usr/lib/sysctl.d) and enable the service.
 set -euo pipefail
@@ -109,6 +111,8 @@ config_path=$config_dir/podnetd.yaml
 unit_path=/etc/systemd/system/podnetd.service
 sysctl_path=$prefix/lib/sysctl.d/60-podnetd.conf
 dropin_dir=/etc/systemd/system/podnetd.service.d
+cluster_dropin_path=$prefix/share/podnetd/podnetd-cluster-api.conf
+kubeconfig_units="/etc/systemd/system/podnetd-kubeconfig.path /etc/systemd/system/podnetd-kubeconfig.service"
 
 # systemctl only for the real root file system of a host booted with systemd (not in containers).
 use_systemctl=no
@@ -148,9 +152,13 @@ if [[ $mode == uninstall ]]; then
 		if [[ -n $unit_bin ]]; then
 			bin_path=$unit_bin
 			sysctl_path=${unit_bin%/bin/podnetd}/lib/sysctl.d/60-podnetd.conf
+			cluster_dropin_path=${unit_bin%/bin/podnetd}/share/podnetd/podnetd-cluster-api.conf
 		fi
 	fi
-	for f in "$bin_path" "$unit_path" "$sysctl_path"; do
+	if [[ $use_systemctl == yes ]]; then
+		systemctl disable --now podnetd-kubeconfig.path 2>/dev/null || true
+	fi
+	for f in "$bin_path" "$unit_path" "$sysctl_path" "$cluster_dropin_path" $kubeconfig_units; do
 		if [[ -e $destdir$f ]]; then
 			rm -f "$destdir$f"
 			say "removed $destdir$f"
@@ -259,6 +267,14 @@ if [[ -f $repo/Config/sysctl.d/60-podnetd.conf ]]; then
 		systemd-sysctl "$sysctl_path" || true
 	fi
 fi
+
+# The cluster's view under the unit, opt-in (README, "The cluster's view under the systemd unit"):
+# the drop-in is not put into podnetd.service.d and the path unit is not enabled.
+install -D -m 0644 "$repo/systemd/podnetd-cluster-api.conf" "$destdir$cluster_dropin_path"
+for f in $kubeconfig_units; do
+	install -m 0644 "$repo/systemd/$(basename "$f")" "$destdir$f"
+done
+say "installed $destdir$cluster_dropin_path and podnetd-kubeconfig.path (opt-in, not enabled)"
 
 if [[ $use_systemctl == yes ]]; then
 	systemctl daemon-reload

@@ -11,6 +11,8 @@ The test drives it by appending JSON lines to DIR/control.jsonl:
   {"op": "stop"}         close every connection and the listening socket, exit
 Objects are served exactly as given (the tests build them as the upstream schemas define).
 DIR/stats.json counts lists and watches per resource. Prints "PORT n" when ready.
+--address serves on another address of the namespace (in the certificate too), for tests of a
+firewall that admits loopback only.
 Not shipped; used by Tests/PodnetClusterTests and the scale benchmark.
 
 --client-ca: require a client certificate signed by a CA made at start (client-ca.crt); it then
@@ -71,7 +73,7 @@ class Store:
             self.lock.notify_all()
 
 
-def make_certificates(directory):
+def make_certificates(directory, address):
     def run(*args):
         subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=podnetd-test-ca",
@@ -79,7 +81,8 @@ def make_certificates(directory):
     run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kube-apiserver", "-keyout", "server.key",
         "-out", "server.csr")
     with open(os.path.join(directory, "san.ext"), "w") as ext:
-        ext.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        extra = "" if address == "127.0.0.1" else ",IP:" + address
+        ext.write("subjectAltName=IP:127.0.0.1,DNS:localhost%s\nextendedKeyUsage=serverAuth\n" % extra)
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
         "-days", "2", "-extfile", "san.ext", "-out", "server.crt")
 
@@ -103,10 +106,11 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--bookmark-seconds", type=float, default=1.0)
     parser.add_argument("--client-ca", action="store_true")
+    parser.add_argument("--address", default="127.0.0.1")
     args = parser.parse_args()
     directory = args.dir
     if not os.path.exists(os.path.join(directory, "server.crt")):
-        make_certificates(directory)
+        make_certificates(directory, args.address)
     if args.client_ca and not os.path.exists(os.path.join(directory, "client.crt")):
         make_client_certificates(directory)
     with open(os.path.join(directory, "objects.json")) as f:
@@ -226,7 +230,7 @@ def main():
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
                 pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((args.address, 0), Handler)
     server.daemon_threads = True
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(directory, "server.crt"), os.path.join(directory, "server.key"))

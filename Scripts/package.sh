@@ -115,6 +115,10 @@ stage_files() {
 	install -D -m 0644 Config/podnetd.yaml "$root/etc/podnetd/podnetd.yaml"
 	install -D -m 0644 Config/sysctl.d/60-podnetd.conf "$root/usr/lib/sysctl.d/60-podnetd.conf"
 	install -D -m 0644 README.md "$root/usr/share/doc/podnetd/README.md"
+	# The cluster's view under the unit, opt-in: the drop-in is not in podnetd.service.d, the path
+	# unit is not enabled (README, "The cluster's view under the systemd unit").
+	install -D -m 0644 systemd/podnetd-cluster-api.conf "$root/usr/share/podnetd/podnetd-cluster-api.conf"
+	install -m 0644 systemd/podnetd-kubeconfig.path systemd/podnetd-kubeconfig.service "$root$unit_dir/"
 }
 
 work=$(mktemp -d /tmp/podnetd-package.XXXXXX)

@@ -43,7 +43,9 @@ public final class ClusterFeed: Sendable {
                     client: client, nodeName: nodeName, nodeNameSource: nodeNameSource, logger: logger, onChange: onChange)
                 logger.info("watching the cluster at \(credentials.server) (\(credentials.origin)) as node \(nodeName) (\(nodeNameSource))")
             } catch {
-                if config.kubernetes.kubeconfig != nil { problem = "\(error)" }
+                // Silent only when there is nothing to read; a kubeconfig named in the config, or
+                // Calico's that the unit's sandbox keeps from podnetd, is a finding.
+                if config.kubernetes.kubeconfig != nil || UnitSandbox.remedy(for: "\(error)") != nil { problem = "\(error)" }
                 logger.notice("not reading the cluster: \(error)")
             }
         }
@@ -99,7 +101,9 @@ public final class ClusterFeed: Sendable {
             return input
         }
         if let credentialsProblem {
-            return ClusterInput(maxViewAgeSeconds: maxViewAgeSeconds, unavailableReason: credentialsProblem, ipamd: ipamdView)
+            var input = ClusterInput(maxViewAgeSeconds: maxViewAgeSeconds, unavailableReason: credentialsProblem, ipamd: ipamdView)
+            input.accessRemedy = UnitSandbox.remedy(for: credentialsProblem)
+            return input
         }
         return ipamdView.map { ClusterInput(maxViewAgeSeconds: maxViewAgeSeconds, ipamd: $0) }
     }

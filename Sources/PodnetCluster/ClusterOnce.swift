@@ -32,8 +32,9 @@ public enum ClusterOnce {
         do {
             credentials = try KubeCredentialsResolver.resolve(explicitKubeconfig: kubernetes.kubeconfig, environment: environment)
         } catch {
-            guard kubernetes.kubeconfig != nil else { return any ? input : nil }
+            guard kubernetes.kubeconfig != nil || UnitSandbox.remedy(for: "\(error)") != nil else { return any ? input : nil }
             input.unavailableReason = "\(error)"
+            input.accessRemedy = UnitSandbox.remedy(for: "\(error)")
             return input
         }
         let client: KubeAPIClient
@@ -47,6 +48,7 @@ public enum ClusterOnce {
             input.view = try await ClusterLister.list(client: client, nodeName: nodeName, nodeNameSource: nodeNameSource)
         } catch {
             input.unavailableReason = "\(credentials.server) (\(credentials.origin)): \(error)"
+            input.accessRemedy = UnitSandbox.remedy(for: "\(error)")
         }
         await client.shutdown()
         return input

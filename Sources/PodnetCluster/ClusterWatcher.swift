@@ -84,9 +84,12 @@ public final class ClusterWatcher: Sendable {
             let outage = shared.outageSince.map {
                 ClusterOutage(seconds: Self.seconds(now - $0), reason: shared.lastError ?? "unknown")
             }
+            let remedy = outage == nil ? nil : UnitSandbox.remedy(for: shared.lastError)
             guard streams.allSatisfy(\.listed) else {
                 let reason = shared.lastError.map { "the first list failed: \($0)" } ?? "waiting for the first list"
-                return ClusterInput(maxViewAgeSeconds: maxViewAgeSeconds, outage: outage, unavailableReason: reason)
+                var input = ClusterInput(maxViewAgeSeconds: maxViewAgeSeconds, outage: outage, unavailableReason: reason)
+                input.accessRemedy = remedy
+                return input
             }
             // Age: 0 while every watch is connected; else since the oldest contact of a disconnected one.
             let age = streams.filter { !$0.connected }.compactMap(\.lastContact).map { Self.seconds(now - $0) }.max() ?? 0
@@ -99,7 +102,9 @@ public final class ClusterWatcher: Sendable {
                     source: "\(client.credentials.server) (\(client.credentials.origin))", observedAt: RFC3339.now())
                 shared.cached = (shared.version, view)
             }
-            return ClusterInput(view: view, viewAgeSeconds: age, maxViewAgeSeconds: maxViewAgeSeconds, outage: outage)
+            var input = ClusterInput(view: view, viewAgeSeconds: age, maxViewAgeSeconds: maxViewAgeSeconds, outage: outage)
+            input.accessRemedy = remedy
+            return input
         }
     }
 

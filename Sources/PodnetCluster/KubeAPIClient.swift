@@ -135,9 +135,12 @@ public final class KubeAPIClient: Sendable {
             response = try await http.execute(request, deadline: deadline)
         } catch {
             let text = "\(error)"
-            let explained = TLSAlertExplanation.explain(
+            if let explained = TLSAlertExplanation.explain(
                 text, presentedClientCertificate: credentials.clientCertificatePEM != nil)
-            throw KubeError.transport("\(credentials.server): " + (explained.map { "\($0): \(text)" } ?? text))
+            {
+                throw KubeError.transport("\(credentials.server): \(explained): \(text)")
+            }
+            throw UnitSandbox.transportError(error, server: credentials.server)
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 64 << 10)).map { String(buffer: $0) } ?? ""

@@ -54,7 +54,7 @@ public struct KubeCredentials: Sendable {
     }
 }
 
-/// The three places credentials are looked for, first that exists wins.
+/// The places credentials are looked for, first that exists wins.
 public enum KubeCredentialsResolver {
     /// Where a pod's service account is mounted.
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -62,8 +62,10 @@ public enum KubeCredentialsResolver {
     public static let calicoKubeconfigPath = "/etc/cni/net.d/calico-kubeconfig"
 
     /// Credentials from: `explicitKubeconfig` (the config's `kubernetes.kubeconfig`); else the
-    /// in-cluster service account (`KUBERNETES_SERVICE_HOST` set and a token mounted); else Calico's
-    /// CNI kubeconfig. Throws when none is usable, naming what was tried.
+    /// in-cluster service account (`KUBERNETES_SERVICE_HOST` set and a token mounted); else the
+    /// systemd credential `kubeconfig` (`$CREDENTIALS_DIRECTORY/kubeconfig`: the unit's opt-in
+    /// drop-in loads Calico's root-only kubeconfig there); else Calico's CNI kubeconfig. Throws when
+    /// none is usable, naming what was tried.
     public static func resolve(
         explicitKubeconfig: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
         serviceAccountDirectory: String = serviceAccountDirectory, calicoKubeconfig: String = calicoKubeconfigPath
@@ -81,12 +83,28 @@ public enum KubeCredentialsResolver {
                 server: "https://\(hostPart):\(port)", caPEM: ca, token: .file(serviceAccountDirectory + "/token"),
                 origin: "in-cluster service account")
         }
+        if let credential = systemdCredentialKubeconfig(environment) {
+            return try KubeconfigFile.parse(path: credential).credentials(origin: "systemd credential \(credential)")
+        }
         if FileManager.default.fileExists(atPath: calicoKubeconfig) {
+            if let unreadable = UnitSandbox.unreadableKubeconfig(calicoKubeconfig, environment: environment) {
+                throw unreadable
+            }
             return try KubeconfigFile.parse(path: calicoKubeconfig).credentials(origin: "Calico CNI kubeconfig \(calicoKubeconfig)")
         }
         throw KubeError.credentials(
             "no credentials: kubernetes.kubeconfig is not set, not in a pod (no KUBERNETES_SERVICE_HOST and "
-                + "\(serviceAccountDirectory)/token), and no \(calicoKubeconfig)")
+                + "\(serviceAccountDirectory)/token), no systemd credential \(UnitSandbox.credentialName), "
+                + "and no \(calicoKubeconfig)")
+    }
+
+    /// `$CREDENTIALS_DIRECTORY/kubeconfig` when systemd handed one over (LoadCredential=). It is a
+    /// copy made when the service started: a rewritten original reaches podnetd by a restart
+    /// (podnetd-kubeconfig.path), and the token is re-read from the copy per request as usual.
+    static func systemdCredentialKubeconfig(_ environment: [String: String]) -> String? {
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else { return nil }
+        let path = directory + "/" + UnitSandbox.credentialName
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 }
 

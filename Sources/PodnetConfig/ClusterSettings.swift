@@ -5,7 +5,8 @@ import Yams
 public struct KubernetesSettings: Sendable, Hashable {
     /// Read the cluster at all (`enabled: false` keeps podnetd node-local).
     public var enabled: Bool
-    /// An explicit kubeconfig; nil: in-cluster service account, then Calico's CNI kubeconfig.
+    /// An explicit kubeconfig; nil: in-cluster service account, then the systemd credential
+    /// `kubeconfig`, then Calico's CNI kubeconfig.
     public var kubeconfig: String?
     /// A view older than this stops the cluster-derived checks (the API has been unreachable too long).
     public var maxViewAgeSeconds: Int

@@ -8,21 +8,7 @@ struct ServeClusterTests {
     /// This node's Node name, given to the daemon as `nodeName` (independent of the machine's hostname).
     static let localName = "node-local"
 
-    static var objects: [String: [[String: Any]]] {
-        [
-            "nodes": [
-                KubeObjects.node(localName, ipv4: "10.0.0.10/24", tunnel: "192.168.231.0", mac: nil, pods: 58),
-                KubeObjects.node("node-b", ipv4: "10.0.0.20/24", tunnel: "192.168.35.0", mac: "66:35:00:00:00:20"),
-                KubeObjects.node("node-c", ipv4: "10.0.0.30/24", tunnel: "192.168.12.128", mac: "66:12:00:00:00:30"),
-            ],
-            "ippools": [KubeObjects.ipPool("default-ipv4-ippool", cidr: "192.168.0.0/16")],
-            "blockaffinities": [
-                KubeObjects.blockAffinity(node: localName, cidr: "192.168.231.0/26"),
-                KubeObjects.blockAffinity(node: "node-b", cidr: "192.168.35.0/26"),
-                KubeObjects.blockAffinity(node: "node-c", cidr: "192.168.12.128/26"),
-            ],
-        ]
-    }
+    static var objects: [String: [[String: Any]]] { KubeObjects.scenarioCluster(localName: localName) }
 
     /// A Calico node, the stand-in beside it, and `podnetd serve` reading both.
     func withClusterDaemon(_ body: (CalicoNode, KubeAPIStandIn, ServedDaemon) throws -> Void) throws {

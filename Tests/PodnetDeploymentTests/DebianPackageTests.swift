@@ -17,6 +17,10 @@ struct DebianPackageTests {
         for (path, mode) in [
             ("./usr/bin/podnetd", "-rwxr-xr-x"), ("./lib/systemd/system/podnetd.service", "-rw-r--r--"),
             ("./etc/podnetd/podnetd.yaml", "-rw-r--r--"), ("./usr/lib/sysctl.d/60-podnetd.conf", "-rw-r--r--"),
+            // The cluster's view under the unit: opt-in files, nothing in podnetd.service.d.
+            ("./usr/share/podnetd/podnetd-cluster-api.conf", "-rw-r--r--"),
+            ("./lib/systemd/system/podnetd-kubeconfig.path", "-rw-r--r--"),
+            ("./lib/systemd/system/podnetd-kubeconfig.service", "-rw-r--r--"),
         ] {
             let line = listing.split(separator: "\n").first { $0.hasSuffix(" " + path) }
             #expect(line?.hasPrefix(mode + " root/root") == true, "\(path) \(mode) root/root expected in\n\(listing)")
@@ -35,6 +39,10 @@ struct DebianPackageTests {
         let unit = try String(contentsOfFile: root.path + "/lib/systemd/system/podnetd.service", encoding: .utf8)
         #expect(unit.contains("\nExecStart=/usr/bin/podnetd serve --config /etc/podnetd/podnetd.yaml\n"))
         #expect(FileManager.default.contentsEqual(atPath: root.path + "/usr/bin/podnetd", andPath: release.binary))
+        #expect(!listing.contains("podnetd.service.d"), "the cluster drop-in must not be enabled by the package\n\(listing)")
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: root.path + "/usr/share/podnetd/podnetd-cluster-api.conf", andPath: Repository.path("systemd/podnetd-cluster-api.conf")))
         let sysctl = try String(contentsOfFile: root.path + "/usr/lib/sysctl.d/60-podnetd.conf", encoding: .utf8)
         #expect(sysctl.contains("\nnet.core.rmem_max = 8388608\n"))
     }

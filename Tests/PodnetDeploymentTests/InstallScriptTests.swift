@@ -57,6 +57,17 @@ struct InstallScriptTests {
         #expect(try staging.permissions("/etc/podnetd/podnetd.yaml") == 0o644)
         #expect(try staging.permissions("/etc/podnetd") == 0o755)
         #expect(try staging.permissions("/etc/systemd/system/podnetd.service") == 0o644)
+        // The cluster's view under the unit: installed, not enabled (no drop-in in podnetd.service.d).
+        for (installed, source) in [
+            ("/usr/local/share/podnetd/podnetd-cluster-api.conf", "systemd/podnetd-cluster-api.conf"),
+            ("/etc/systemd/system/podnetd-kubeconfig.path", "systemd/podnetd-kubeconfig.path"),
+            ("/etc/systemd/system/podnetd-kubeconfig.service", "systemd/podnetd-kubeconfig.service"),
+        ] {
+            #expect(try staging.permissions(installed) == 0o644, "\(installed)")
+            #expect(FileManager.default.contentsEqual(atPath: staging.path(installed), andPath: Repository.path(source)), "\(installed)")
+        }
+        #expect(!staging.exists("/etc/systemd/system/podnetd.service.d"))
+        #expect(!staging.exists("/etc/systemd/system/paths.target.wants"))
         #expect(
             FileManager.default.contentsEqual(
                 atPath: staging.path("/usr/local/bin/podnetd"), andPath: staging.binary))
@@ -90,6 +101,9 @@ struct InstallScriptTests {
         _ = try staging.uninstall()
         #expect(!staging.exists("/usr/local/bin/podnetd"))
         #expect(!staging.exists("/etc/systemd/system/podnetd.service"))
+        #expect(!staging.exists("/usr/local/share/podnetd/podnetd-cluster-api.conf"))
+        #expect(!staging.exists("/etc/systemd/system/podnetd-kubeconfig.path"))
+        #expect(!staging.exists("/etc/systemd/system/podnetd-kubeconfig.service"))
         #expect(staging.exists("/etc/podnetd/podnetd.yaml"))
 
         _ = try staging.uninstall(["--purge"])
@@ -150,7 +164,10 @@ struct InstallScriptTests {
         let release = try ReleaseArtefacts.built()
         let root = try DebianRoot()
         try root.mountProc()
-        for file in ["Scripts/install.sh", "systemd/podnetd.service", "Config/podnetd.yaml", "Config/sysctl.d/60-podnetd.conf"] {
+        for file in [
+            "Scripts/install.sh", "systemd/podnetd.service", "Config/podnetd.yaml", "Config/sysctl.d/60-podnetd.conf",
+            "systemd/podnetd-cluster-api.conf", "systemd/podnetd-kubeconfig.path", "systemd/podnetd-kubeconfig.service",
+        ] {
             try root.copyIn(Repository.path(file), to: "/opt/podnetd/" + file)
         }
         let package = try root.copyIn(release.deb, to: "/tmp/podnetd_\(release.version)_amd64.deb")

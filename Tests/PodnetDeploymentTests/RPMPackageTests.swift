@@ -20,14 +20,17 @@ struct RPMPackageTests {
         for expected in [
             "-rwxr-xr-x root:root  /usr/bin/podnetd", "-rw-r--r-- root:root  /usr/lib/systemd/system/podnetd.service",
             "-rw-r--r-- root:root  /usr/lib/sysctl.d/60-podnetd.conf", "-rw-r--r-- root:root cn /etc/podnetd/podnetd.yaml",
+            "-rw-r--r-- root:root  /usr/share/podnetd/podnetd-cluster-api.conf",
+            "-rw-r--r-- root:root  /usr/lib/systemd/system/podnetd-kubeconfig.path",
+            "-rw-r--r-- root:root  /usr/lib/systemd/system/podnetd-kubeconfig.service",
         ] {
             #expect(files.contains(expected + "\n"), "\(expected) expected in\n\(files)")
         }
 
         let scripts = try runChecked("rpm", ["-qp", "--scripts", release.rpm])
         #expect(scripts.contains("systemctl enable podnetd.service"), "\(scripts)")
-        #expect(scripts.contains("systemctl disable podnetd.service"), "\(scripts)")
-        #expect(scripts.contains("systemctl stop podnetd.service"), "\(scripts)")
+        #expect(scripts.contains("systemctl disable podnetd.service podnetd-kubeconfig.path"), "\(scripts)")
+        #expect(scripts.contains("systemctl stop podnetd-kubeconfig.path podnetd.service"), "\(scripts)")
         #expect(scripts.contains("systemctl daemon-reload"), "\(scripts)")
         let syntax = try runProcess("sh", ["-n"], input: scripts.split(separator: "\n").filter { !$0.hasSuffix("scriptlet (using /bin/sh):") }.joined(separator: "\n"))
         #expect(syntax.succeeded, "\(syntax)")

@@ -7,14 +7,19 @@ import Foundation
 public final class KubeAPIStandIn: @unchecked Sendable {
     public let directory: String
     public let port: Int
+    /// The IPv4 address it listens on (127.0.0.1 unless told otherwise; in its certificate too).
+    public let address: String
     private let pid: pid_t
     private var stopped = false
 
-    /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`.
+    /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`,
+    /// listening on `address` (an address of `namespace`).
     public init(
         objects: [String: [[String: Any]]], token: String = "token-1", in namespace: NetworkNamespace? = nil,
-        bookmarkSeconds: Double = 1, requireClientCertificate: Bool = false, filePath: String = #filePath
+        address: String = "127.0.0.1", bookmarkSeconds: Double = 1, requireClientCertificate: Bool = false,
+        filePath: String = #filePath
     ) throws {
+        self.address = address
         directory = NSTemporaryDirectory() + "podnetd-kube-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var initial: [String: [[String: Any]]] = ["nodes": [], "ippools": [], "blockaffinities": []]
@@ -22,7 +27,9 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         try JSONSerialization.data(withJSONObject: initial).write(to: URL(fileURLWithPath: directory + "/objects.json"))
         try (token + "\n").write(toFile: directory + "/token", atomically: true, encoding: .utf8)
         let script = PodnetdBinary.repositoryRoot(filePath: filePath) + "/Scripts/kube-api-standin.py"
-        var command = ["python3", script, "--dir", directory, "--bookmark-seconds", String(bookmarkSeconds)]
+        var command = [
+            "python3", script, "--dir", directory, "--bookmark-seconds", String(bookmarkSeconds), "--address", address,
+        ]
         if requireClientCertificate { command.append("--client-ca") }
         if let namespace {
             _ = try namespace.ip("link", "set", "lo", "up")
@@ -54,6 +61,9 @@ public final class KubeAPIStandIn: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// `https://ADDRESS:PORT`.
+    public var server: String { "https://\(address):\(port)" }
 
     /// The stand-in's CA certificate.
     public var caPath: String { directory + "/ca.crt" }
@@ -105,7 +115,7 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         clusters:
         - name: standin
           cluster:
-            server: https://127.0.0.1:\(port)
+            server: \(server)
             certificate-authority: \(caPath)
         users:
         - name: podnetd

@@ -14,9 +14,11 @@ extension Analysis {
                         + "node itself shows (and calico.expectedRemoteBlocks, if configured): a node Felix never "
                         + "programmed, or programmed with a stale MAC, looks healthy.",
                     evidence: [],
-                    remediation: "Give podnetd API access: kubernetes.kubeconfig in its config, or run it with a service "
+                    remediation: input.accessRemedy
+                        ?? "Give podnetd API access: kubernetes.kubeconfig in its config, or run it with a service "
                         + "account bound to the ClusterRole in deploy/kubernetes/clusterrole.yaml; check that the API "
                         + "server is reachable from the node."))
+            checkAPINeverReached(input, reason: reason)
             return
         }
         if input.viewAgeSeconds > input.maxViewAgeSeconds {
@@ -44,9 +46,27 @@ extension Analysis {
                         + "server is away (\(outage.reason)); changes to the cluster since then are not seen. Past "
                         + "\(Self.duration(input.maxViewAgeSeconds)) the cluster-derived checks stop.",
                     evidence: [],
-                    remediation: "Check the API server and the network path from this node to it; podnetd retries "
+                    remediation: input.accessRemedy
+                        ?? "Check the API server and the network path from this node to it; podnetd retries "
                         + "with backoff on its own."))
         }
+    }
+
+    /// No view yet because the API never answered (an outage since start), or because something
+    /// known stands between podnetd and it (the systemd unit's sandbox): one info finding naming
+    /// the cause and its fix, beside the warning that the cluster checks did not run.
+    private func checkAPINeverReached(_ input: ClusterInput, reason: String) {
+        guard input.outage != nil || input.accessRemedy != nil else { return }
+        let since = input.outage.map { " for \(Self.duration($0.seconds))" } ?? ""
+        add(
+            Finding(
+                check: .clusterAPIUnreachable, object: "cluster",
+                summary: "the Kubernetes API has not been reached\(since): \(reason)",
+                detail: "podnetd has no view of the cluster yet, so the cluster-derived checks wait for the first "
+                    + "successful list; it keeps retrying with backoff.",
+                evidence: [],
+                remediation: input.accessRemedy
+                    ?? "Check the API server and the network path from this node to it, and podnetd's credentials."))
     }
 
     /// The report's `cluster` section.

@@ -15,6 +15,9 @@ public struct ClusterInput: Sendable, Hashable {
     public var unavailableReason: String?
     /// ipamd's record of pod IPs (AWS VPC CNI); nil when there is none.
     public var ipamd: IpamdView?
+    /// The step that gives podnetd API access when the cause of an outage or missing view is known
+    /// (the systemd unit's sandbox); the cluster findings then name it instead of a generic hint.
+    public var accessRemedy: String? = nil
 
     public init(
         view: ClusterView? = nil, viewAgeSeconds: Int = 0, maxViewAgeSeconds: Int = 600, outage: ClusterOutage? = nil,
