@@ -10,10 +10,21 @@ public final class KubeAPIStandIn: @unchecked Sendable {
     private let pid: pid_t
     private var stopped = false
 
-    /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`.
+    /// How the stand-in answers lists (watches are unaffected).
+    public enum ListMode: String, Sendable {
+        /// Answered at once.
+        case serve
+        /// Each list waits, unanswered, until the mode changes (a slow first list).
+        case hold
+        /// 503 ServiceUnavailable (an API server that refuses).
+        case refuse
+    }
+
+    /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`;
+    /// `lists` says how lists are answered until `setLists` changes it.
     public init(
         objects: [String: [[String: Any]]], token: String = "token-1", in namespace: NetworkNamespace? = nil,
-        bookmarkSeconds: Double = 1, filePath: String = #filePath
+        bookmarkSeconds: Double = 1, lists: ListMode = .serve, filePath: String = #filePath
     ) throws {
         directory = NSTemporaryDirectory() + "podnetd-kube-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -22,7 +33,9 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         try JSONSerialization.data(withJSONObject: initial).write(to: URL(fileURLWithPath: directory + "/objects.json"))
         try (token + "\n").write(toFile: directory + "/token", atomically: true, encoding: .utf8)
         let script = PodnetdBinary.repositoryRoot(filePath: filePath) + "/Scripts/kube-api-standin.py"
-        var command = ["python3", script, "--dir", directory, "--bookmark-seconds", String(bookmarkSeconds)]
+        var command = [
+            "python3", script, "--dir", directory, "--bookmark-seconds", String(bookmarkSeconds), "--lists", lists.rawValue,
+        ]
         if let namespace {
             _ = try namespace.ip("link", "set", "lo", "up")
             command = ["ip", "netns", "exec", namespace.name] + command
@@ -99,6 +112,11 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: data)
+    }
+
+    /// Changes how lists are answered from now on (a held list is answered as the new mode says).
+    public func setLists(_ mode: ListMode) throws {
+        try control(["op": "lists", "mode": mode.rawValue])
     }
 
     public func upsert(_ resource: String, _ object: [String: Any]) throws {
