@@ -172,15 +172,17 @@ explained = time.perf_counter()
 print(int((answered - sent) * 1e6), int((explained - start) * 1e6))
 PY
 
-# Runs the rounds against the daemon on port $1 (already serving); prints "healthz-stats|explain-stats".
+# Runs the rounds against the daemon on port $1 (already serving); prints "healthz-stats|explain-stats"
+# (or fails, ending the benchmark through the command substitution's exit status).
 behind_explain() {
-	local port=$1 round pair healthz=() explain=()
+	local target=$1 round pair healthz=() explain=()
 	# An /explain before the rounds: /explain is in use from then on.
-	ip netns exec "${node}" curl -sf "http://127.0.0.1:${port}/explain?dst=192.168.77.9" >/dev/null
+	ip netns exec "${node}" curl -sf "http://127.0.0.1:${target}/explain?dst=192.168.77.9" >/dev/null
 	for ((round = 0; round < rounds; round++)); do
-		ip -n "${node}" route add "10.250.$((round / 250)).$((round % 250))/32" dev eth0 2>/dev/null || true
+		# A route of this daemon's own (by port): another build's rounds must change the kernel state too.
+		ip -n "${node}" route add "10.$((240 + target % 10)).$((round / 250)).$((round % 250))/32" dev eth0
 		sleep 1
-		pair=$(ip netns exec "${node}" python3 "${workdir}/pair.py" "${port}" 192.168.77.9)
+		pair=$(ip netns exec "${node}" python3 "${workdir}/pair.py" "${target}" 192.168.77.9) || fail "no answer on port ${target}"
 		healthz+=("$(bc_ms "${pair% *}")")
 		explain+=("$(bc_ms "${pair#* }")")
 	done
@@ -190,7 +192,7 @@ bc_ms() { bench_ratio "$1" 1000 %.2f; }
 
 echo
 echo "(4) /healthz sent 0.5 ms behind an /explain after each new analysis (${rounds} rounds, ms)"
-result=$(behind_explain "${port}")
+result=$(behind_explain "${port}") || exit 1
 printf '%-10s /healthz %s\n%-10s /explain %s\n' podnetd "${result%%|*}" "" "${result##*|}"
 if [[ -n ${PODNETD_OLD_BIN:-} ]]; then
 	kill -TERM "${podnetd_pid}" 2>/dev/null || true
@@ -201,6 +203,6 @@ if [[ -n ${PODNETD_OLD_BIN:-} ]]; then
 	podnetd=$(cd "$(dirname "${PODNETD_OLD_BIN}")" && pwd)/$(basename "${PODNETD_OLD_BIN}")
 	bench_start_serve "${node}" "${workdir}/podnetd-old.yaml" "${workdir}/serve-old.log" "http://127.0.0.1:${old_port}/readyz"
 	podnetd=${new_podnetd}
-	result=$(behind_explain "${old_port}")
+	result=$(behind_explain "${old_port}") || exit 1
 	printf '%-10s /healthz %s\n%-10s /explain %s\n' old "${result%%|*}" "" "${result##*|}"
 fi
