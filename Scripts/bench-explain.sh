@@ -5,6 +5,7 @@
 #
 #   sudo Scripts/bench-explain.sh                       # builds podnetd in release mode first
 #   sudo PODNETD_BIN=/path/to/podnetd RUNS=21 Scripts/bench-explain.sh
+#   sudo PODNETD_BIN=new/podnetd PODNETD_OLD_BIN=old/podnetd ROUNDS=25 Scripts/bench-explain.sh
 #
 # Prints three comparisons, each as a ratio podnetd / ip:
 #   (1) one lookup in process: podnetd's explain on the indexed snapshot (median of 1000, from
@@ -13,19 +14,26 @@
 #   (2) one answer for an operator: `curl /explain` from a running `podnetd serve` against one
 #       `ip route get` process (median of RUNS wall times each), with `curl /healthz` as the floor
 #       (curl's start and the HTTP round trip, no work);
-#   (3) what the index costs once per snapshot (from `--timing`).
+#   (3) what the index costs once per snapshot (from `--timing`);
+#   (4) what an /explain costs the daemon's other clients: after each of ROUNDS new analyses, a
+#       `/healthz` sent 0.5 ms behind an `/explain` (two connections; the HTTP server answers every
+#       client on one thread), its latency and the /explain's — for podnetd, and, when
+#       PODNETD_OLD_BIN names another build, for that one too, on the same node in the same run.
 # Target (issue 13): one explain on a 100k-route snapshot <= 1 ms. Not a test. Needs root, iproute2
 # and curl. Every namespace it creates is deleted on exit.
 set -euo pipefail
 
 readonly runs="${RUNS:-21}"
 readonly routes="${ROUTES:-100000}"
+readonly rounds="${ROUNDS:-25}"
 readonly port=19647
 
 # shellcheck source-path=SCRIPTDIR source=bench-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 bench_require_count RUNS "$runs" 1
 bench_require_count ROUTES "$routes" 250
+bench_require_count ROUNDS "$rounds" 1
+[[ -z ${PODNETD_OLD_BIN:-} || -x ${PODNETD_OLD_BIN} ]] || fail "PODNETD_OLD_BIN=${PODNETD_OLD_BIN} is not an executable"
 bench_require_root
 bench_require_tools ip bridge curl awk
 
@@ -128,3 +136,73 @@ for destination in "${destinations[@]}"; do
 	ratio=$(bench_ratio "${curl_us}" "${ip_us}")
 	printf '%-16s %15s µs %15s µs %8s %15s µs\n' "${destination}" "${curl_us}" "${ip_us}" "${ratio}" "${floor_us}"
 done
+
+# --- (4) a /healthz right behind an /explain, after each new analysis ------------------------------
+# One pair per round: a route added (a new snapshot, analysed 50 ms later), 1 s to publish it, then
+# /explain on one connection and 0.5 ms later /healthz on another; prints the /healthz latency and
+# the /explain's, in microseconds.
+cat >"${workdir}/pair.py" <<'PY'
+import socket, sys, time
+
+port, destination = int(sys.argv[1]), sys.argv[2]
+
+def response(connection):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            raise SystemExit("connection closed before a response")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += connection.recv(65536)
+
+explain = socket.create_connection(("127.0.0.1", port))
+health = socket.create_connection(("127.0.0.1", port))
+start = time.perf_counter()
+explain.sendall(("GET /explain?dst=%s HTTP/1.1\r\nHost: bench\r\n\r\n" % destination).encode())
+time.sleep(0.0005)
+sent = time.perf_counter()
+health.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n")
+response(health)
+answered = time.perf_counter()
+response(explain)
+explained = time.perf_counter()
+print(int((answered - sent) * 1e6), int((explained - start) * 1e6))
+PY
+
+# Runs the rounds against the daemon on port $1 (already serving); prints "healthz-stats|explain-stats"
+# (or fails, ending the benchmark through the command substitution's exit status).
+behind_explain() {
+	local target=$1 round pair healthz=() explain=()
+	# An /explain before the rounds: /explain is in use from then on.
+	ip netns exec "${node}" curl -sf "http://127.0.0.1:${target}/explain?dst=192.168.77.9" >/dev/null
+	for ((round = 0; round < rounds; round++)); do
+		# A route of this daemon's own (by port): another build's rounds must change the kernel state too.
+		ip -n "${node}" route add "10.$((240 + target % 10)).$((round / 250)).$((round % 250))/32" dev eth0
+		sleep 1
+		pair=$(ip netns exec "${node}" python3 "${workdir}/pair.py" "${target}" 192.168.77.9) || fail "no answer on port ${target}"
+		healthz+=("$(bc_ms "${pair% *}")")
+		explain+=("$(bc_ms "${pair#* }")")
+	done
+	echo "$(printf '%s\n' "${healthz[@]}" | bench_percentiles)|$(printf '%s\n' "${explain[@]}" | bench_percentiles)"
+}
+bc_ms() { bench_ratio "$1" 1000 %.2f; }
+
+echo
+echo "(4) /healthz sent 0.5 ms behind an /explain after each new analysis (${rounds} rounds, ms)"
+result=$(behind_explain "${port}") || exit 1
+printf '%-10s /healthz %s\n%-10s /explain %s\n' podnetd "${result%%|*}" "" "${result##*|}"
+if [[ -n ${PODNETD_OLD_BIN:-} ]]; then
+	kill -TERM "${podnetd_pid}" 2>/dev/null || true
+	wait "${podnetd_pid}" 2>/dev/null || true
+	old_port=$((port + 1))
+	sed "s/127.0.0.1:${port}/127.0.0.1:${old_port}/" "${workdir}/podnetd.yaml" >"${workdir}/podnetd-old.yaml"
+	new_podnetd=${podnetd}
+	podnetd=$(cd "$(dirname "${PODNETD_OLD_BIN}")" && pwd)/$(basename "${PODNETD_OLD_BIN}")
+	bench_start_serve "${node}" "${workdir}/podnetd-old.yaml" "${workdir}/serve-old.log" "http://127.0.0.1:${old_port}/readyz"
+	podnetd=${new_podnetd}
+	result=$(behind_explain "${old_port}") || exit 1
+	printf '%-10s /healthz %s\n%-10s /explain %s\n' old "${result%%|*}" "" "${result##*|}"
+fi

@@ -9,6 +9,9 @@ The test drives it by appending JSON lines to DIR/control.jsonl:
   {"op": "delete", "resource": "nodes", "name": "n1"}      DELETED event
   {"op": "compact"}      every older resourceVersion is gone: open watches get ERROR 410, new ones HTTP 410
   {"op": "stop"}         close every connection and the listening socket, exit
+  {"op": "lists", "mode": "serve"|"hold"|"refuse"}   how lists are answered from now on
+--lists hold|refuse starts with lists held (each waits, unanswered, until the mode changes) or
+refused (503 ServiceUnavailable), for the daemon's wait for its first list; watches are unaffected.
 Objects are served exactly as given (the tests build them as the upstream schemas define).
 DIR/stats.json counts lists and watches per resource. Prints "PORT n" when ready.
 --address serves on another address of the namespace (in the certificate too), for tests of a
@@ -40,6 +43,7 @@ class Store:
         self.events = []  # (rv, resource, type, object)
         self.stats = {name: {"lists": 0, "watches": 0} for name in self.objects}
         self.stopping = False
+        self.lists = "serve"  # "hold": lists wait until this changes; "refuse": lists get 503
         for resource, items in initial.items():
             for item in items:
                 self.rv += 1
@@ -70,6 +74,8 @@ class Store:
                 self.generation += 1
             elif op == "stop":
                 self.stopping = True
+            elif op == "lists":
+                self.lists = command["mode"]
             self.lock.notify_all()
 
 
@@ -107,6 +113,7 @@ def main():
     parser.add_argument("--bookmark-seconds", type=float, default=1.0)
     parser.add_argument("--client-ca", action="store_true")
     parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--lists", choices=["serve", "hold", "refuse"], default="serve")
     args = parser.parse_args()
     directory = args.dir
     if not os.path.exists(os.path.join(directory, "server.crt")):
@@ -115,6 +122,7 @@ def main():
         make_client_certificates(directory)
     with open(os.path.join(directory, "objects.json")) as f:
         store = Store(json.load(f))
+    store.lists = args.lists
     connections = set()
     connections_lock = threading.Lock()
 
@@ -166,6 +174,17 @@ def main():
             resource, api_version, list_kind = RESOURCES[url.path]
             if query.get("watch") in ("1", "true"):
                 return self.watch(resource, query)
+            with store.lock:
+                while store.lists == "hold" and not store.stopping:
+                    store.lock.wait(0.05)
+                if store.lists == "refuse":
+                    store.stats[resource]["refused"] = store.stats[resource].get("refused", 0) + 1
+                    write_stats()
+                    refused = True
+                else:
+                    refused = False
+            if refused:
+                return self.status(503, "ServiceUnavailable", "the stand-in refuses lists (test)")
             with store.lock:
                 store.stats[resource]["lists"] += 1
                 write_stats()

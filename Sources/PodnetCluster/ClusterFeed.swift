@@ -22,6 +22,8 @@ public final class ClusterFeed: Sendable {
     private let ipamdTicker = Mutex<Task<Void, Never>?>(nil)
     /// Wakes the ipamd reader: its timer, and every analysis (see `input()`).
     private let ipamdWake: AsyncStream<Void>.Continuation
+    /// Whether ipamd's record has been read once (the daemon's first analysis waits for it).
+    let ipamdReadOnce = Mutex(false)
 
     /// Starts what the config asks for. `nodeName` is the Node this machine is; `onChange` is called
     /// when the view, its health or ipamd's record changed (to re-analyse soon).
@@ -78,8 +80,10 @@ public final class ClusterFeed: Sendable {
                     view = IpamdView(source: settings.checkpointPath, introspectionError: "\(error)")
                 }
                 // The cooldown flags change with time alone; compare what matters for the checks.
-                if view != last {
+                let first = !self.ipamdReadOnce.withLock { $0 }
+                if view != last || first {
                     self.ipamd.withLock { $0 = view }
+                    self.ipamdReadOnce.withLock { $0 = true }
                     last = view
                     onChange()
                 }

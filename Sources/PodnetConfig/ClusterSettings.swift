@@ -12,13 +12,19 @@ public struct KubernetesSettings: Sendable, Hashable {
     public var maxViewAgeSeconds: Int
     /// Seconds one request (a list page, the start of a watch) may take.
     public var requestTimeoutSeconds: Int
+    /// Seconds `serve`'s first analysis (and READY=1, /readyz) waits for the cluster's first complete
+    /// list before it proceeds without the view; 0: it does not wait.
+    public var firstListWaitSeconds: Int
 
-    public init(enabled: Bool = true, kubeconfig: String? = nil, maxViewAgeSeconds: Int = 600, requestTimeoutSeconds: Int = 10)
-    {
+    public init(
+        enabled: Bool = true, kubeconfig: String? = nil, maxViewAgeSeconds: Int = 600, requestTimeoutSeconds: Int = 10,
+        firstListWaitSeconds: Int = 30
+    ) {
         self.enabled = enabled
         self.kubeconfig = kubeconfig
         self.maxViewAgeSeconds = maxViewAgeSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.firstListWaitSeconds = firstListWaitSeconds
     }
 }
 
@@ -36,7 +42,7 @@ public struct IpamdSettings: Sendable, Hashable {
 }
 
 extension PodnetConfigFile {
-    static let kubernetesKeys = ["enabled", "kubeconfig", "maxViewAgeSeconds", "requestTimeoutSeconds"]
+    static let kubernetesKeys = ["enabled", "kubeconfig", "maxViewAgeSeconds", "requestTimeoutSeconds", "firstListWaitSeconds"]
     static let ipamdKeys = ["checkpointPath", "introspectionAddress"]
 
     static func parseKubernetes(_ node: Node, at path: String, reader: ConfigReader) throws(ConfigError)
@@ -51,6 +57,9 @@ extension PodnetConfigFile {
                 settings.maxViewAgeSeconds = try reader.integer(entry.value, at: entry.path, range: 10...86_400)
             case "requestTimeoutSeconds":
                 settings.requestTimeoutSeconds = try reader.integer(entry.value, at: entry.path, range: 1...300)
+            case "firstListWaitSeconds":
+                // Below the unit's TimeoutStartSec (60 s), which READY=1 must beat.
+                settings.firstListWaitSeconds = try reader.integer(entry.value, at: entry.path, range: 0...45)
             default: break
             }
         }

@@ -88,14 +88,15 @@ public struct Daemon: Sendable {
                 if case .reload = request { notifier.reloading() }
             },
             deliver: { control.deliver($0) })
+        let reloadLog = ReloadLog(logger: logger)
         let signals = SignalWatcher()
         signals.start { signal in
             switch signal {
             case .reload:
-                logger.info("SIGHUP: reloading the configuration")
+                reloadLog.log(.requested, "SIGHUP: reloading the configuration")
                 if let busy = worker.submit(.reload) {
-                    logger.warning(
-                        "the configuration is still being read after \(busy); this reload waits for that read to end")
+                    reloadLog.log(
+                        .busy, "the configuration is still being read after \(busy); this reload waits for that read to end")
                 }
             case .stop:
                 logger.info("stopping")
@@ -113,17 +114,20 @@ public struct Daemon: Sendable {
                 board.setFreshnessLimit(StatusBoard.freshnessLimit(resyncInterval: newSettings.resyncInterval))
                 metrics.setResyncInterval(newSettings.resyncInterval)
                 if newSettings.listen != settings.listen, listenOverride == nil {
-                    logger.warning("listen addresses changed in the config: they take effect on restart")
+                    reloadLog.log(.listenChanged, "listen addresses changed in the config: they take effect on restart")
                 }
                 if newSettings.logLevel != settings.logLevel || newSettings.maxFindingSeries != settings.maxFindingSeries {
-                    logger.warning("logLevel and maxFindingSeries changes take effect on restart")
+                    reloadLog.log(.restartOnlySettings, "logLevel and maxFindingSeries changes take effect on restart")
                 }
                 if newSettings.nodeName != settings.nodeName {
-                    logger.warning("nodeName changes take effect on restart")
+                    reloadLog.log(.nodeNameChanged, "nodeName changes take effect on restart")
                 }
             })
         loop.node = node
+        loop.reloadLog = reloadLog
         loop.clusterInput = { cluster.input() }
+        loop.pendingClusterView = { cluster.pendingFirstView }
+        loop.firstViewWait = .seconds(initial.config.kubernetes.firstListWaitSeconds)
         loop.run(initial: initial)
         _ = ClusterOnce.blocking { await cluster.stop() }
         servers.forEach { $0.stop() }

@@ -23,6 +23,7 @@ public final class DaemonMetrics: Sendable {
     private let vxlanRoutes, vxlanRoutesMissing, vteps, workloads, snapshotRoutes, lastAnalysis, truncated: Gauge
     private let resyncInterval: Gauge
     private let netlinkEvents: Counter
+    private let uncertainSnapshots: Counter
     private let analysisDuration: DurationHistogram
 
     /// - Parameters:
@@ -63,6 +64,12 @@ public final class DaemonMetrics: Sendable {
             labels: nodeLabels)
         netlinkEvents = registry.makeCounter(
             descriptor: Self.name("netlink_events", unit: "total", help: "Netlink notifications applied to the live snapshot."),
+            labels: nodeLabels)
+        // From the start at 0, so that an alert's increase() sees the first one.
+        uncertainSnapshots = registry.makeCounter(
+            descriptor: Self.name(
+                "uncertain_snapshots", unit: "total",
+                help: "Full re-reads abandoned as uncertain: the state kept changing during every retry of a dump."),
             labels: nodeLabels)
         analysisDuration = registry.makeDurationHistogram(
             descriptor: Self.name("analysis_duration", unit: "seconds", help: "Time to analyse one snapshot."),
@@ -121,6 +128,11 @@ public final class DaemonMetrics: Sendable {
 
     public func countNetlinkEvents(_ count: Int) {
         if count > 0 { netlinkEvents.increment(by: Int64(count)) }
+    }
+
+    /// Counts a full re-read that ended uncertain (nothing was analysed from it; the last status stays).
+    public func countUncertainSnapshot() {
+        uncertainSnapshots.increment()
     }
 
     /// Counts a full re-read of the kernel state (`startup`, `periodic`, `overrun`, `implicit-change`, `socket-error`, `reload`).

@@ -30,7 +30,7 @@ public struct DaemonRoutes: Sendable {
             if let problem = board.healthProblem() { return .text(status: 503, "unhealthy: \(problem)\n") }
             return .text(status: 200, "ok\n")
         case "/readyz":
-            return board.isReady ? .text(status: 200, "ready\n") : .text(status: 503, "not ready: first analysis pending\n")
+            return board.isReady ? .text(status: 200, "ready\n") : .text(status: 503, "not ready: \(board.notReadyReason())\n")
         default:
             break
         }
@@ -58,7 +58,7 @@ public struct DaemonRoutes: Sendable {
             return .text(status: 400, "unknown format \(EchoedInput.quoted(other)): use format=json or format=text\n")
         }
         guard let latest = board.latest else {
-            return .text(status: 503, "not ready: first analysis pending\n")
+            return .text(status: 503, "not ready: \(board.notReadyReason())\n")
         }
         return wantsText ? .text(status: 200, latest.text) : .json(status: 200, latest.json)
     }
@@ -78,8 +78,9 @@ public struct DaemonRoutes: Sendable {
         guard format == "json" || format == "text" else {
             return .text(status: 400, "unknown format \(EchoedInput.quoted(format)): use format=json or format=text\n")
         }
+        board.explainRequested()
         guard let source = board.latest?.explain else {
-            return .text(status: 503, "not ready: first analysis pending\n")
+            return .text(status: 503, "not ready: \(board.notReadyReason())\n")
         }
         do {
             let explanation = try source.indexed().explain(query)

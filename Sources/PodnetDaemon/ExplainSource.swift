@@ -3,7 +3,8 @@ import PodnetModel
 import Synchronization
 
 /// What `/explain` answers from: one published snapshot with its expectations and analysis. The
-/// routing index is built once, by the first request for this snapshot, and shared by the rest.
+/// routing index is built once and shared: by `StatusBoard` in the background right after
+/// publication while /explain is in use, else by the first request for this snapshot.
 public final class ExplainSource: Sendable {
     private let snapshot: NodeSnapshot
     private let expectations: Expectations
@@ -15,6 +16,9 @@ public final class ExplainSource: Sendable {
         self.expectations = expectations
         self.report = report
     }
+
+    /// Whether the index has been built (tests check who built it).
+    var isIndexed: Bool { explainer.withLock { $0 != nil } }
 
     /// The explainer of this snapshot, indexed on first use.
     public func indexed() -> PathExplainer {

@@ -7,6 +7,8 @@ import Synchronization
 /// never wait for an analysis. Its JSON is encoded right after publication on a thread of the
 /// board's own, so the HTTP loop (one thread for every client, /healthz included) answers from
 /// finished bytes instead of spending ~100 ms on the first /status after a 5,000-finding analysis.
+/// While /explain is in use, the routing index of each new snapshot is built there too (~21 ms at
+/// 100k routes), so an /explain does not stall every other client while it is built.
 public final class StatusBoard: Sendable {
     private struct State {
         var status: PublishedStatus?
@@ -19,6 +21,30 @@ public final class StatusBoard: Sendable {
         var freshnessLimit: Duration
         /// Counts publications: an encoding whose status was superseded before it began is skipped.
         var generation: UInt64 = 0
+        /// Why nothing is published yet although the loop runs: the first analysis waits for the cluster.
+        var hold: FirstAnalysisHold?
+        /// When /explain was last asked: while recent, new snapshots are indexed for it in the background.
+        var lastExplain: ContinuousClock.Instant?
+    }
+
+    /// How long after an /explain each new snapshot is still indexed in the background. Not always:
+    /// the index costs ~21 ms of CPU per analysis and ~10 MB at 100k routes, for an endpoint most
+    /// nodes never see; the first /explain after a quiet spell builds it on the HTTP thread.
+    public static let explainInUse: Duration = .seconds(600)
+
+    /// The first analysis is waiting for the cluster's first view: what it waits for, since when,
+    /// and for how long at most.
+    public struct FirstAnalysisHold: Sendable, Equatable {
+        /// What is missing, e.g. `waiting for the first list` or `the first list failed: …`.
+        public var waitingFor: String
+        public var since: ContinuousClock.Instant
+        public var bound: Duration
+
+        public init(waitingFor: String, since: ContinuousClock.Instant, bound: Duration) {
+            self.waitingFor = waitingFor
+            self.since = since
+            self.bound = bound
+        }
     }
 
     private let state: Mutex<State>
@@ -54,7 +80,16 @@ public final class StatusBoard: Sendable {
         encoder.async { [self] in
             guard state.withLock({ $0.generation }) == generation else { return }
             _ = status.json
+            let wanted = state.withLock { state in
+                state.generation == generation && state.lastExplain.map { ContinuousClock.now - $0 < Self.explainInUse } == true
+            }
+            if wanted, let explain = status.explain { _ = explain.indexed() }
         }
+    }
+
+    /// /explain was asked: keep indexing new snapshots for it off the HTTP thread for a while.
+    public func explainRequested(at now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.lastExplain = now }
     }
 
     /// Called by the watch loop before it waits, with when it will turn again at the latest.
@@ -72,6 +107,18 @@ public final class StatusBoard: Sendable {
         state.withLock { $0.turnStartedAt = now }
     }
 
+    /// Says (or, with nil, stops saying) that the first analysis waits for the cluster's view.
+    public func setFirstAnalysisHold(_ hold: FirstAnalysisHold?) {
+        state.withLock { $0.hold = hold }
+    }
+
+    /// Why there is nothing to serve yet, for the 503 of /readyz, /status and /explain.
+    public func notReadyReason(now: ContinuousClock.Instant = .now) -> String {
+        guard let hold = state.withLock({ $0.hold }) else { return "first analysis pending" }
+        return "the first analysis is waiting for the cluster's view (\(hold.waitingFor)) for \(format(now - hold.since)) "
+            + "(at most \(format(hold.bound)), then it proceeds without it)"
+    }
+
     public var latest: PublishedStatus? { state.withLock { $0.status } }
 
     /// Whether the first analysis has been published.
@@ -80,7 +127,7 @@ public final class StatusBoard: Sendable {
     /// nil when healthy, else why not.
     public func healthProblem(now: ContinuousClock.Instant = .now) -> String? {
         let snapshot = state.withLock {
-            ($0.status?.analyzedAt, $0.nextBeatDue, $0.loopProblem, $0.freshnessLimit, $0.turnStartedAt)
+            ($0.status?.analyzedAt, $0.nextBeatDue, $0.loopProblem, $0.freshnessLimit, $0.turnStartedAt, $0.hold != nil)
         }
         if let problem = snapshot.2 { return problem }
         if let turnStartedAt = snapshot.4, now > turnStartedAt + heartbeatSlack {
@@ -89,7 +136,8 @@ public final class StatusBoard: Sendable {
         if now > snapshot.1 + heartbeatSlack {
             return "watch loop is \(format(now - snapshot.1)) late"
         }
-        guard let analyzedAt = snapshot.0 else { return "no analysis yet" }
+        // Waiting (boundedly) for the cluster's view is not a fault: the loop turns and follows netlink.
+        guard let analyzedAt = snapshot.0 else { return snapshot.5 ? nil : "no analysis yet" }
         if now - analyzedAt > snapshot.3 {
             return "last analysis is \(format(now - analyzedAt)) old"
         }

@@ -15,6 +15,10 @@ public struct DaemonStateReport: Sendable, Codable, Hashable {
     /// The node's Kubernetes name (the metrics' `node` label) and where it came from (`NodeIdentity.Source`).
     public var node: String?
     public var nodeSource: String?
+    /// How the first analysis' wait for the cluster's first view ended (`the cluster's view arrived`,
+    /// `gave up after N s: …`) and how long it waited; nil when it did not wait.
+    public var firstAnalysisWait: String? = nil
+    public var firstAnalysisWaitSeconds: Double? = nil
 }
 
 /// `/status`: the `podnetd check --format json` document whose findings carry `firstSeen` and

@@ -39,10 +39,17 @@ public struct WatchLoop: Sendable {
     /// Test hook: how long the loop blocks when it applies a reload, to stand for a stalled loop
     /// (`PODNETD_TEST_STALL_LOOP_ON_RELOAD_MS`); nil in production.
     public let stallOnReload: Duration?
+    /// Where reload outcomes are logged, rate-limited (the daemon shares it with the signal thread).
+    public var reloadLog: ReloadLog
     /// The node's name as resolved at start, shown in /status (`daemon.node`, `daemon.nodeSource`).
     public var node: NodeIdentity?
     /// The cluster's view for each analysis, from memory (never waits for the API); nil: none.
     public var clusterInput: @Sendable () -> ClusterInput? = { nil }
+    /// What the cluster's first view still waits for (`ClusterFeed.pendingFirstView`); nil once complete.
+    public var pendingClusterView: @Sendable () -> String? = { nil }
+    /// How long the first analysis waits for the cluster's first view (`kubernetes.firstListWaitSeconds`):
+    /// an analysis without it would publish node-local results that flip once it arrives.
+    public var firstViewWait: Duration = .zero
 
     /// How long the loop must have nothing due before it returns freed memory.
     static let quietBeforeTrim: Duration = .milliseconds(500)
@@ -61,6 +68,7 @@ public struct WatchLoop: Sendable {
         self.worker = worker
         self.stallOnReload = stallOnReload
         self.onReload = onReload
+        self.reloadLog = ReloadLog(logger: logger)
     }
 
     /// Runs until `control.requestStop()`. `initial` is the configuration the daemon started with.
@@ -69,6 +77,12 @@ public struct WatchLoop: Sendable {
         var state = WatchLoopState(startedAt: Date(), now: .now)
         var stream: NetlinkEventStream?
         var updater = SnapshotUpdater(NodeSnapshot())
+        let holdStarted = ContinuousClock.now
+        if firstViewWait > .zero, pendingClusterView() != nil {
+            state.holdFirstAnalysis(until: holdStarted + firstViewWait)
+            notifier.status("waiting for the cluster's first view")
+            updateFirstAnalysisHold(&state, started: holdStarted)
+        }
 
         while !control.shouldStop {
             let now = ContinuousClock.now
@@ -111,6 +125,7 @@ public struct WatchLoop: Sendable {
                     }
                     if resync.recovered { logger.notice("the network state is readable again") }
                 } catch {
+                    if error.isInconsistentState { metrics.countUncertainSnapshot() }
                     switch state.resyncFailed(
                         "cannot read the network state: \(error)", uncertain: error.isInconsistentState, now: .now)
                     {
@@ -124,6 +139,7 @@ public struct WatchLoop: Sendable {
                 }
             }
 
+            if state.firstAnalysisHeldUntil != nil { updateFirstAnalysisHold(&state, started: holdStarted) }
             // A snapshot that needs a resync is stale: it is not analysed until the resync.
             let wait = state.nextWait(
                 now: now, watchdogInterval: notifier.watchdogInterval, quietBeforeTrim: Self.quietBeforeTrim,
@@ -173,6 +189,7 @@ public struct WatchLoop: Sendable {
                 continue
             }
 
+            if state.firstAnalysisHeldUntil != nil { updateFirstAnalysisHold(&state, started: holdStarted) }
             if state.isAnalysisDue(now: .now, stale: updater.needsResync) {
                 let nextDue = analyse(updater.snapshot, configuration: configuration, state: &state)
                 if state.analysed(nextDue: nextDue) {
@@ -192,6 +209,30 @@ public struct WatchLoop: Sendable {
         notifier.stopping()
     }
 
+    /// Ends the first analysis' wait for the cluster's view when the view is complete or the wait
+    /// reached its bound (then saying why it proceeds without it); else tells readers what it waits for.
+    private func updateFirstAnalysisHold(_ state: inout WatchLoopState, started: ContinuousClock.Instant) {
+        guard let until = state.firstAnalysisHeldUntil else { return }
+        let now = ContinuousClock.now
+        let waited = (now - started).milliseconds / 1000
+        if let pending = pendingClusterView() {
+            guard now >= until else {
+                board.setFirstAnalysisHold(
+                    StatusBoard.FirstAnalysisHold(waitingFor: pending, since: started, bound: firstViewWait))
+                return
+            }
+            let bound = firstViewWait.components.seconds
+            state.firstAnalysisWait = (outcome: "gave up after \(bound) s: \(pending)", seconds: waited)
+            logger.warning(
+                "no view of the cluster \(bound) s after start (\(pending)): analysing without it (kubernetes.firstListWaitSeconds); the cluster-derived checks run once it arrives")
+        } else {
+            state.firstAnalysisWait = (outcome: "the cluster's view arrived", seconds: waited)
+            logger.info("the cluster's view arrived \(Int(waited * 1000)) ms after start: analysing")
+        }
+        state.releaseFirstAnalysis()
+        board.setFirstAnalysisHold(nil)
+    }
+
     /// Puts a configuration read by the worker into force (or logs why it could not be read).
     private func apply(
         _ outcome: ConfigurationWorker.Outcome, to configuration: inout LoadedConfiguration,
@@ -202,10 +243,10 @@ public struct WatchLoop: Sendable {
             if let stallOnReload { sleep(for: stallOnReload) }
             configuration = loaded
             onReload(loaded.settings)
-            logger.info("configuration reloaded")
+            reloadLog.log(.reloaded, "configuration reloaded")
             state.reloadApplied(now: now)
         case .reloadFailed(let reason):
-            logger.error("configuration reload failed, keeping the last good one: \(reason)")
+            reloadLog.log(.failed, "configuration reload failed, keeping the last good one: \(reason)")
         case .refreshed(let expectations):
             guard expectations != configuration.expectations else { return }
             configuration.expectations = expectations
@@ -244,7 +285,8 @@ public struct WatchLoop: Sendable {
             lastResyncReason: state.lastResync?.reason,
             graceSeconds: Double(configuration.settings.grace.components.seconds), pendingFindings: update.pending,
             analysisMilliseconds: duration.milliseconds, snapshotRoutes: snapshot.routes.count,
-            node: node?.name, nodeSource: node?.source.rawValue)
+            node: node?.name, nodeSource: node?.source.rawValue,
+            firstAnalysisWait: state.firstAnalysisWait?.outcome, firstAnalysisWaitSeconds: state.firstAnalysisWait?.seconds)
         let document = StatusDocument(report: report, reported: update.reported, daemon: daemonState)
         board.publish(
             PublishedStatus(

@@ -22,11 +22,16 @@ struct WatchLoopState {
     private(set) var haveSnapshot = false
     /// Whether an analysis or dump left transient memory to return once things are quiet.
     private(set) var trimPending = false
+    /// Until this instant the first analysis waits for the cluster's first view (nil: it does not,
+    /// or no longer, waits). Events are applied meanwhile; only the analysis waits.
+    private(set) var firstAnalysisHeldUntil: Instant?
 
     /// When the daemon started (wall clock, for `/status`).
     let startedAt: Date
     /// Findings remembered across analyses.
     var tracker = FindingTracker()
+    /// How the first analysis' wait for the cluster's view ended and after how many seconds (`/status`).
+    var firstAnalysisWait: (outcome: String, seconds: Double)?
     /// The last successful re-read (wall clock) and why it happened.
     private(set) var lastResync: (at: Date, reason: String)?
 
@@ -157,11 +162,22 @@ struct WatchLoopState {
     var isWaitingOutOverrun: Bool { resyncs.isWaitingOutOverrun }
 
     /// Whether an analysis is due at `now`. Never of a `stale` snapshot (one that needs a re-read:
-    /// a missing route in it may only be a lost event).
+    /// a missing route in it may only be a lost event), nor while the first one is held.
     func isAnalysisDue(now: Instant, stale: Bool = false) -> Bool {
         guard let analysisDue, !stale else { return false }
+        if let firstAnalysisHeldUntil, now < firstAnalysisHeldUntil { return false }
         return now >= analysisDue
     }
+
+    /// The first analysis waits for the cluster's first view until `until` at the latest (ignored
+    /// once the daemon has announced itself ready).
+    mutating func holdFirstAnalysis(until: Instant) {
+        guard !announcedReady else { return }
+        firstAnalysisHeldUntil = until
+    }
+
+    /// The first analysis no longer waits (the view arrived, or the wait reached its bound).
+    mutating func releaseFirstAnalysis() { firstAnalysisHeldUntil = nil }
 
     /// Whether a full re-read is due at `now`.
     func isResyncDue(now: Instant) -> Bool { resyncs.isDue(at: now) }
@@ -206,7 +222,8 @@ struct WatchLoopState {
     /// on a 100k-route heap and must not delay an event.
     func nextWait(now: Instant, watchdogInterval: Duration?, quietBeforeTrim: Duration, stale: Bool = false) -> Wait {
         var wakeAt = resyncs.due
-        if let analysisDue, !stale { wakeAt = min(wakeAt, analysisDue) }
+        // A held first analysis is due when the hold ends (or earlier, when the view wakes the loop).
+        if let analysisDue, !stale { wakeAt = min(wakeAt, max(analysisDue, firstAnalysisHeldUntil ?? analysisDue)) }
         if let watchdogInterval { wakeAt = min(wakeAt, (lastWatchdog ?? now) + watchdogInterval) }
         if watchdogInterval != nil && lastWatchdog == nil { wakeAt = now }
         var timeout = max(.zero, wakeAt - now)

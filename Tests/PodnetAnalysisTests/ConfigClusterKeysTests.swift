@@ -33,4 +33,17 @@ struct ConfigClusterKeysTests {
             #expect("\(error)".contains("ipamd.introspectionAddress") && "\(error)".contains("loopback"), "\(error)")
         }
     }
+
+    @Test("kubernetes.firstListWaitSeconds: 30 by default, 0 to 45, a mistake names the line")
+    func firstListWait() throws {
+        #expect(try PodnetConfigFile.parse(yaml: "cni: auto\n", path: Self.path).kubernetes.firstListWaitSeconds == 30)
+        let zero = try PodnetConfigFile.parse(yaml: "kubernetes:\n  firstListWaitSeconds: 0\n", path: Self.path)
+        #expect(zero.kubernetes.firstListWaitSeconds == 0)
+        do {
+            _ = try PodnetConfigFile.parse(yaml: "kubernetes:\n  firstListWaitSeconds: 90\n", path: Self.path)
+            Issue.record("a wait beyond the unit's start timeout was accepted")
+        } catch {
+            #expect("\(error)".contains("podnetd.yaml:2") && "\(error)".contains("kubernetes.firstListWaitSeconds"), "\(error)")
+        }
+    }
 }

@@ -10,23 +10,32 @@ struct ServeClusterTests {
 
     static var objects: [String: [[String: Any]]] { KubeObjects.scenarioCluster(localName: localName) }
 
-    /// A Calico node, the stand-in beside it, and `podnetd serve` reading both.
-    func withClusterDaemon(_ body: (CalicoNode, KubeAPIStandIn, ServedDaemon) throws -> Void) throws {
+    /// A Calico node, the stand-in beside it (answering lists as `lists` says), and `podnetd serve`
+    /// reading both, with `kubernetesKeys` (indented lines) added to its `kubernetes:` section;
+    /// waited for until ready unless `waitUntilReady` is false.
+    static func withClusterDaemon(
+        lists: KubeAPIStandIn.ListMode = .serve, kubernetesKeys: String = "", waitUntilReady: Bool = true,
+        _ body: (CalicoNode, KubeAPIStandIn, ServedDaemon) throws -> Void
+    ) throws {
         try requireRootAndIPRoute2()
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try withCalicoNode(CalicoNodeScenario()) { node in
-            let standIn = try KubeAPIStandIn(objects: Self.objects, in: node.namespace)
+            let standIn = try KubeAPIStandIn(objects: Self.objects, in: node.namespace, lists: lists)
             defer { standIn.stop() }
             let config =
                 "cni: calico-vxlan\nserviceCIDR: 10.96.0.0/12\ninstanceType: m5.large\ngraceSeconds: 0\nresyncInterval: 3600\n"
                 + "nodeName: \(Self.localName)\n"
-                + "kubernetes:\n  kubeconfig: \(try standIn.writeKubeconfig())\n"
+                + "kubernetes:\n  kubeconfig: \(try standIn.writeKubeconfig())\n" + kubernetesKeys
             let daemon = try ServedDaemon(in: node.namespace, directory: directory, config: config)
             defer { daemon.stop() }
-            try daemon.waitUntilReady()
+            if waitUntilReady { try daemon.waitUntilReady() }
             try body(node, standIn, daemon)
         }
+    }
+
+    func withClusterDaemon(_ body: (CalicoNode, KubeAPIStandIn, ServedDaemon) throws -> Void) throws {
+        try Self.withClusterDaemon(body)
     }
 
     func waitForStatus(_ daemon: ServedDaemon, timeout: Duration = .seconds(10), _ condition: (StatusSnapshot) -> Bool) throws -> StatusSnapshot? {

@@ -12,14 +12,9 @@ import Testing
 struct ServeReadFailureTests {
     /// Builds the preload shim with the system C compiler.
     static func failingSendShim(in directory: TemporaryDirectory) throws -> String {
-        guard let compiler = resolveExecutable("cc") ?? resolveExecutable("gcc") else {
-            throw MissingRequirement("a C compiler (cc) is needed to build the failure shim: apt-get install gcc")
-        }
-        try directory.write("failsend.c", "int nl_send(void *socket, void *message) { (void)socket; (void)message; return -1; }\n")
-        let library = directory.file("failsend.so")
-        let build = try runProcess(compiler, ["-shared", "-fPIC", "-o", library, directory.file("failsend.c")])
-        guard build.exitCode == 0 else { throw ProcessFailure(result: build, reason: "cannot build the shim") }
-        return library
+        try PreloadShim.build(
+            "failsend", source: "int nl_send(void *socket, void *message) { (void)socket; (void)message; return -1; }\n",
+            in: directory)
     }
 
     @Test("when the first dump fails: not ready, /healthz 503 naming the netlink problem, no READY=1, still running")

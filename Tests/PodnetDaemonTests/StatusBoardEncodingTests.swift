@@ -1,4 +1,6 @@
 import Foundation
+import PodnetAnalysis
+import PodnetModel
 import Synchronization
 import Testing
 
@@ -64,5 +66,38 @@ import Testing
         #expect(second.load(ordering: .relaxed) == 0)
         #expect(board.latest?.json == [3])
         #expect(third.load(ordering: .relaxed) == 1)
+    }
+}
+
+/// /explain's routing index is built on the board's thread after publication while /explain is in
+/// use, so the HTTP loop does not build it; not at all while nobody asks (CPU and memory).
+@Suite struct StatusBoardExplainIndexTests {
+    func source() -> ExplainSource {
+        let snapshot = NodeSnapshot(
+            hostname: "test", links: [Link(index: 1, name: "lo", flags: [.loopback, .up, .lowerUp])],
+            routes: [Route(destination: IPPrefix("10.0.0.0/24")!, nextHops: [NextHop(interfaceIndex: 1)])])
+        let report = Analyzer.analyze(snapshot: snapshot, expectations: Expectations(), checkedAt: "")
+        return ExplainSource(snapshot: snapshot, expectations: Expectations(), report: report)
+    }
+
+    @Test("after an /explain, each new snapshot is indexed without a reader; never without /explain")
+    func indexedInTheBackgroundWhileInUse() {
+        let encoding = StatusBoardEncodingTests()
+        let board = StatusBoard(freshnessLimit: .seconds(60))
+        let unused = source()
+        board.publish(PublishedStatus(json: [1], text: "", analyzedAt: .now, explain: unused))
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(!unused.isIndexed, "indexed although nobody asks /explain")
+
+        board.explainRequested()
+        let used = source()
+        board.publish(PublishedStatus(json: [2], text: "", analyzedAt: .now, explain: used))
+        #expect(encoding.eventually { used.isIndexed }, "not indexed after publication while /explain is in use")
+
+        board.explainRequested(at: .now - StatusBoard.explainInUse - .seconds(1))
+        let idle = source()
+        board.publish(PublishedStatus(json: [3], text: "", analyzedAt: .now, explain: idle))
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(!idle.isIndexed, "still indexed long after the last /explain")
     }
 }

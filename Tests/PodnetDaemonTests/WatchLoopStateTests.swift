@@ -144,6 +144,22 @@ import Testing
         state.trimmed()
         #expect(!state.nextWait(now: start, watchdogInterval: nil, quietBeforeTrim: .milliseconds(500)).trimIfQuiet)
     }
+
+    @Test("a first analysis held for the cluster's view: events still schedule it, the loop sleeps until the hold ends (no spinning), and a release makes it due at once")
+    func firstAnalysisHold() {
+        var state = fresh()
+        state.holdFirstAnalysis(until: start + .seconds(30))
+        _ = state.resyncSucceeded(now: start, wallNow: Date(), interval: interval)
+        #expect(!state.isAnalysisDue(now: start + .seconds(1)), "held")
+        let wait = state.nextWait(now: start + .seconds(1), watchdogInterval: nil, quietBeforeTrim: .seconds(100))
+        #expect(wait.wakeAt == start + .seconds(30), "the loop must sleep until the hold ends, not spin on the due analysis")
+        #expect(state.isAnalysisDue(now: start + .seconds(30)), "due when the bound is reached")
+        state.releaseFirstAnalysis()
+        #expect(state.isAnalysisDue(now: start + .seconds(2)), "due at once when the view arrives")
+        _ = state.analysed(nextDue: nil)
+        state.holdFirstAnalysis(until: start + .seconds(90))
+        #expect(state.firstAnalysisHeldUntil == nil, "only the first analysis is ever held")
+    }
 }
 
 /// `StatusBoard`'s liveness: a loop that stops turning makes /healthz fail.

@@ -12,12 +12,23 @@ public final class KubeAPIStandIn: @unchecked Sendable {
     private let pid: pid_t
     private var stopped = false
 
+    /// How the stand-in answers lists (watches are unaffected).
+    public enum ListMode: String, Sendable {
+        /// Answered at once.
+        case serve
+        /// Each list waits, unanswered, until the mode changes (a slow first list).
+        case hold
+        /// 503 ServiceUnavailable (an API server that refuses).
+        case refuse
+    }
+
     /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`,
-    /// listening on `address` (an address of `namespace`).
+    /// listening on `address` (an address of `namespace`); `lists` says how lists are answered until
+    /// `setLists` changes it.
     public init(
         objects: [String: [[String: Any]]], token: String = "token-1", in namespace: NetworkNamespace? = nil,
         address: String = "127.0.0.1", bookmarkSeconds: Double = 1, requireClientCertificate: Bool = false,
-        filePath: String = #filePath
+        lists: ListMode = .serve, filePath: String = #filePath
     ) throws {
         self.address = address
         directory = NSTemporaryDirectory() + "podnetd-kube-\(UUID().uuidString)"
@@ -29,6 +40,7 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         let script = PodnetdBinary.repositoryRoot(filePath: filePath) + "/Scripts/kube-api-standin.py"
         var command = [
             "python3", script, "--dir", directory, "--bookmark-seconds", String(bookmarkSeconds), "--address", address,
+            "--lists", lists.rawValue,
         ]
         if requireClientCertificate { command.append("--client-ca") }
         if let namespace {
@@ -144,6 +156,11 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: data)
+    }
+
+    /// Changes how lists are answered from now on (a held list is answered as the new mode says).
+    public func setLists(_ mode: ListMode) throws {
+        try control(["op": "lists", "mode": mode.rawValue])
     }
 
     public func upsert(_ resource: String, _ object: [String: Any]) throws {

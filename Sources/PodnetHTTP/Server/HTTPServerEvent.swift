@@ -1,6 +1,6 @@
 /// Something the server did to protect itself that its operator should hear about: a client
 /// refused or displaced, or the process out of file descriptors. Reported through the server's
-/// `onEvent` callback, at most once per kind every `HTTPServerEventLimiter.interval`, with how
+/// `onEvent` callback, at most once per kind every `HTTPServerEventLimiter.intervalSeconds`, with how
 /// often it happened since the last report.
 public struct HTTPServerEvent: Sendable, Equatable, CustomStringConvertible {
     /// What happened.
@@ -41,51 +41,27 @@ public struct HTTPServerEvent: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Turns a stream of occurrences into at most one `HTTPServerEvent` per kind per interval: the
-/// first is reported at once, later ones are counted and reported when the interval has passed.
-/// Pure: the caller passes the time and emits what it returns.
+/// At most one `HTTPServerEvent` per kind per interval (an `OccurrenceLimiter`): the first is
+/// reported at once, later ones are counted and reported when the interval has passed.
 struct HTTPServerEventLimiter {
     static let intervalSeconds = 10
-    static let interval: UInt64 = UInt64(intervalSeconds) * 1_000_000_000
 
-    private struct Pending {
-        var detail: String
-        var count: Int
-    }
-
-    private var lastReported: [HTTPServerEvent.Kind: UInt64] = [:]
-    private var pending: [HTTPServerEvent.Kind: Pending] = [:]
+    private var limiter = OccurrenceLimiter<HTTPServerEvent.Kind>(intervalSeconds: intervalSeconds)
 
     /// Records one occurrence; returns the event to report now, if any.
     mutating func record(_ kind: HTTPServerEvent.Kind, detail: String, now: UInt64) -> HTTPServerEvent? {
-        var entry = pending[kind] ?? Pending(detail: detail, count: 0)
-        entry.detail = detail
-        entry.count += 1
-        if let last = lastReported[kind], now < last &+ Self.interval {
-            pending[kind] = entry
-            return nil
-        }
-        pending[kind] = nil
-        lastReported[kind] = now
-        return HTTPServerEvent(kind: kind, detail: entry.detail, count: entry.count)
+        limiter.record(kind, detail: detail, now: now).map(Self.event)
     }
 
     /// Events whose interval has passed with occurrences still unreported.
     mutating func flush(now: UInt64) -> [HTTPServerEvent] {
-        var due: [HTTPServerEvent] = []
-        for kind in HTTPServerEvent.Kind.allCases {
-            guard let entry = pending[kind], let last = lastReported[kind], now >= last &+ Self.interval else {
-                continue
-            }
-            pending[kind] = nil
-            lastReported[kind] = now
-            due.append(HTTPServerEvent(kind: kind, detail: entry.detail, count: entry.count))
-        }
-        return due
+        limiter.flush(now: now).map(Self.event)
     }
 
     /// When `flush` next has something to report; nil when nothing is pending.
-    var nextFlush: UInt64? {
-        pending.keys.compactMap { lastReported[$0].map { $0 &+ Self.interval } }.min()
+    var nextFlush: UInt64? { limiter.nextFlush }
+
+    private static func event(_ report: OccurrenceLimiter<HTTPServerEvent.Kind>.Report) -> HTTPServerEvent {
+        HTTPServerEvent(kind: report.kind, detail: report.detail, count: report.count)
     }
 }

@@ -1,0 +1,14 @@
+/// Whether the daemon's first analysis still lacks part of its cluster input.
+extension ClusterFeed {
+    /// What the first view still waits for — the API's first complete list (with the last error, if
+    /// a list failed) or the first read of ipamd's record — or nil once everything this feed reads
+    /// has arrived (or it reads nothing that can arrive).
+    public var pendingFirstView: String? {
+        if let watcher {
+            let input = watcher.input(maxViewAgeSeconds: maxViewAgeSeconds)
+            if input.view == nil { return input.unavailableReason ?? "waiting for the first list" }
+        }
+        if !ipamdReadOnce.withLock({ $0 }) { return "waiting for the first read of ipamd's record" }
+        return nil
+    }
+}
