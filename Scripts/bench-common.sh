@@ -31,7 +31,7 @@ bench_require_root() {
 declare -A bench_tool_package=(
 	[ip]=iproute2 [bridge]=iproute2 [curl]=curl [jq]=jq [awk]=mawk [nsenter]=util-linux
 	[setpriv]=util-linux [/usr/bin/time]=time [prometheus-node-exporter]=prometheus-node-exporter
-	[tar]=tar [stat]=coreutils
+	[tar]=tar [stat]=coreutils [python3]=python3 [openssl]=openssl
 )
 
 # Fails naming every tool of "$@" that is not there (sbin included, as root's PATH has it).

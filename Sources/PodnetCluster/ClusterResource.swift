@@ -1,20 +1,22 @@
 import Foundation
 import PodnetModel
 
-/// One watched resource: its API path and how its objects enter the cluster state.
-struct ClusterResource<Object: Decodable & Sendable>: Sendable {
+/// One watched resource: its API path, how its objects become podnetd's model (`Model`) and how
+/// that enters the cluster state.
+struct ClusterResource<Object: Decodable & Sendable, Model: Sendable>: Sendable {
     /// `nodes`, `ippools`, `blockaffinities`.
     let name: String
     /// The collection's path.
     let path: String
-    /// Replaces every object of the resource (after a list).
-    let replaceAll: @Sendable (inout ClusterState, [Object]) -> Void
-    /// Adds or replaces one object (ADDED, MODIFIED).
-    let upsert: @Sendable (inout ClusterState, Object) -> Void
-    /// Removes one object by name (DELETED).
-    let remove: @Sendable (inout ClusterState, String) -> Void
+    /// The object as podnetd keeps it; nil when it does not parse (it is left out).
+    let convert: @Sendable (Object) -> Model?
     /// The object's name.
     let objectName: @Sendable (Object) -> String
+    /// Replaces every object of the resource (after a list).
+    let replaceAll: @Sendable (inout ClusterState, [Model]) -> Void
+    /// Adds or replaces one object by name (ADDED, MODIFIED); nil removes it (DELETED, or an
+    /// object that no longer parses).
+    let set: @Sendable (inout ClusterState, _ name: String, Model?) -> Void
 }
 
 /// The objects of the three resources, by name.
@@ -34,37 +36,27 @@ struct ClusterState: Sendable {
 }
 
 enum ClusterResources {
-    static let nodes = ClusterResource<NodeObject>(
-        name: "nodes", path: "/api/v1/nodes",
-        replaceAll: { state, objects in
-            state.nodes = Dictionary(
-                objects.map { ($0.metadata.name, KubeObjectConversion.node($0)) }, uniquingKeysWith: { _, last in last })
-        },
-        upsert: { state, object in state.nodes[object.metadata.name] = KubeObjectConversion.node(object) },
-        remove: { state, name in state.nodes[name] = nil },
-        objectName: { $0.metadata.name })
+    static let nodes = ClusterResource<NodeObject, ClusterNode>(
+        name: "nodes", path: "/api/v1/nodes", convert: KubeObjectConversion.node, objectName: { $0.metadata.name },
+        replaceAll: { state, nodes in state.nodes = byName(nodes, \.name) },
+        set: { state, name, node in state.nodes[name] = node })
 
-    static let pools = ClusterResource<IPPoolObject>(
-        name: "ippools", path: "/apis/crd.projectcalico.org/v1/ippools",
-        replaceAll: { state, objects in
-            state.pools = Dictionary(
-                objects.compactMap { object in KubeObjectConversion.pool(object).map { (object.metadata.name, $0) } },
-                uniquingKeysWith: { _, last in last })
-        },
-        upsert: { state, object in state.pools[object.metadata.name] = KubeObjectConversion.pool(object) },
-        remove: { state, name in state.pools[name] = nil },
-        objectName: { $0.metadata.name })
+    static let pools = ClusterResource<IPPoolObject, CalicoIPPool>(
+        name: "ippools", path: "/apis/crd.projectcalico.org/v1/ippools", convert: KubeObjectConversion.pool,
+        objectName: { $0.metadata.name },
+        replaceAll: { state, pools in state.pools = byName(pools, \.name) },
+        set: { state, name, pool in state.pools[name] = pool })
 
-    static let blockAffinities = ClusterResource<BlockAffinityObject>(
+    static let blockAffinities = ClusterResource<BlockAffinityObject, CalicoBlockAffinity>(
         name: "blockaffinities", path: "/apis/crd.projectcalico.org/v1/blockaffinities",
-        replaceAll: { state, objects in
-            state.affinities = Dictionary(
-                objects.compactMap { object in KubeObjectConversion.affinity(object).map { (object.metadata.name, $0) } },
-                uniquingKeysWith: { _, last in last })
-        },
-        upsert: { state, object in state.affinities[object.metadata.name] = KubeObjectConversion.affinity(object) },
-        remove: { state, name in state.affinities[name] = nil },
-        objectName: { $0.metadata.name })
+        convert: KubeObjectConversion.affinity, objectName: { $0.metadata.name },
+        replaceAll: { state, affinities in state.affinities = byName(affinities, \.name) },
+        set: { state, name, affinity in state.affinities[name] = affinity })
+
+    /// The models by name; the last of a repeated name wins.
+    private static func byName<Model>(_ models: [Model], _ name: (Model) -> String) -> [String: Model] {
+        Dictionary(models.map { (name($0), $0) }, uniquingKeysWith: { _, last in last })
+    }
 }
 
 /// One list of the three resources, for `podnetd check`: no watch.
@@ -83,11 +75,11 @@ public enum ClusterLister {
             source: "\(client.credentials.server) (\(client.credentials.origin))", observedAt: RFC3339.now())
     }
 
-    static func listInto<Object>(
-        _ state: inout ClusterState, client: KubeAPIClient, resource: ClusterResource<Object>
+    static func listInto<Object, Model>(
+        _ state: inout ClusterState, client: KubeAPIClient, resource: ClusterResource<Object, Model>
     ) async throws(KubeError) {
         do {
-            let listed = try await client.list(resource.path, as: Object.self)
+            let listed = try await client.list(resource.path, as: Object.self, convert: resource.convert)
             resource.replaceAll(&state, listed.items)
         } catch .status(code: 404, _) {
             resource.replaceAll(&state, [])

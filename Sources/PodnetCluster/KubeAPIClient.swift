@@ -6,21 +6,33 @@ import NIOSSL
 /// A small Kubernetes API client on AsyncHTTPClient: paged lists and streamed watches of one
 /// resource path, TLS verified against the credentials' CA, the bearer token re-read per request.
 public final class KubeAPIClient: Sendable {
-    /// The largest body of one list page podnetd accepts.
-    static let maxPageBytes = 64 << 20
-    /// Objects per list page: bounded memory on 5,000-node clusters.
-    static let pageSize = 500
+    /// Objects per list page. A page is decoded whole (Foundation's JSONDecoder reads one complete
+    /// document), so its size bounds the transient memory of a list: a Node with a realistic status
+    /// is ~4.5 kB of JSON, and at 500 per page the pages, their decoding and the allocator's
+    /// retention cost 5,000-node clusters PAGE_SIZE_NOTE (`Scripts/bench-cluster.sh`).
+    public static let defaultPageSize = 100
+    /// The largest body of one list page podnetd accepts: 100 objects of 640 kB each.
+    public static let defaultMaxPageBytes = 64 << 20
 
     let credentials: KubeCredentials
     let http: HTTPClient
     let requestTimeout: TimeAmount
+    let pageSize: Int
+    let maxPageBytes: Int
 
     /// - Parameters:
     ///   - credentials: where and how to connect.
     ///   - requestTimeout: how long one request may take until its response head (a list page in full).
-    public init(credentials: KubeCredentials, requestTimeoutSeconds: Int = 10) throws(KubeError) {
+    ///   - pageSize: objects per list page (`limit`).
+    ///   - maxPageBytes: the largest list page body accepted; a larger one fails the list with an error.
+    public init(
+        credentials: KubeCredentials, requestTimeoutSeconds: Int = 10, pageSize: Int = defaultPageSize,
+        maxPageBytes: Int = defaultMaxPageBytes
+    ) throws(KubeError) {
         self.credentials = credentials
         self.requestTimeout = .seconds(Int64(requestTimeoutSeconds))
+        self.pageSize = max(1, pageSize)
+        self.maxPageBytes = maxPageBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         do {
@@ -58,32 +70,52 @@ public final class KubeAPIClient: Sendable {
     func listPage<Item: Decodable & Sendable>(
         _ path: String, as: Item.Type, continueToken: String?
     ) async throws(KubeError) -> ObjectList<Item> {
-        var query = "limit=\(Self.pageSize)"
+        var query = "limit=\(pageSize)"
         if let continueToken { query += "&continue=" + Self.escape(continueToken) }
         let body = try await get(path + "?" + query, deadline: .now() + requestTimeout) { response throws(KubeError) in
-            do {
-                return try await response.body.collect(upTo: Self.maxPageBytes)
-            } catch {
-                throw KubeError.transport("reading \(path): \(error)")
-            }
+            try await collectPage(response, of: path)
         }
         do {
-            return try JSONDecoder().decode(ObjectList<Item>.self, from: Data(body.readableBytesView))
+            return try JSONDecoder().decode(ObjectList<Item>.self, from: body)
         } catch {
             throw KubeError.decoding("\(path): not a list: \(error)")
         }
     }
 
-    /// Every object of `path` and the list's resourceVersion, page by page.
-    func list<Item: Decodable & Sendable>(_ path: String, as type: Item.Type) async throws(KubeError) -> (
-        items: [Item], resourceVersion: String
-    ) {
-        var items: [Item] = []
+    /// A page's body, bounded by `maxPageBytes`, straight into the `Data` the decoder reads (one
+    /// buffer of the announced length, not a growing buffer and then a copy).
+    private func collectPage(_ response: HTTPClientResponse, of path: String) async throws(KubeError) -> Data {
+        let tooLarge = KubeError.decoding(
+            "\(path): a list page of \(pageSize) objects is larger than \(maxPageBytes) bytes, the most podnetd accepts")
+        var body = Data()
+        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }) {
+            guard length <= maxPageBytes else { throw tooLarge }
+            body.reserveCapacity(length)
+        }
+        do {
+            for try await chunk in response.body {
+                guard body.count + chunk.readableBytes <= maxPageBytes else { throw tooLarge }
+                body.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch let error as KubeError {
+            throw error
+        } catch {
+            throw KubeError.transport("reading \(path): \(error)")
+        }
+        return body
+    }
+
+    /// Every object of `path`, each converted as its page arrives (a list never holds all the raw
+    /// objects of a resource at once; nil drops an object), and the list's resourceVersion.
+    func list<Item: Decodable & Sendable, Element: Sendable>(
+        _ path: String, as type: Item.Type, convert: (Item) -> Element?
+    ) async throws(KubeError) -> (items: [Element], resourceVersion: String) {
+        var items: [Element] = []
         var token: String?
         var resourceVersion = ""
         repeat {
             let page = try await listPage(path, as: type, continueToken: token)
-            items.append(contentsOf: page.items)
+            items.append(contentsOf: page.items.lazy.compactMap(convert))
             resourceVersion = page.metadata.resourceVersion ?? resourceVersion
             token = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
         } while token != nil

@@ -3,19 +3,13 @@ import PodnetModel
 /// Kubernetes objects → podnetd's cluster model. A field that does not parse is left out (nil) rather
 /// than failing the whole object: one odd annotation must not blind podnetd to the node.
 enum KubeObjectConversion {
-    static let ipv4AddressAnnotation = "projectcalico.org/IPv4Address"
-    static let vxlanTunnelAddressAnnotation = "projectcalico.org/IPv4VXLANTunnelAddr"
-    static let vxlanTunnelMACAnnotation = "projectcalico.org/VXLANTunnelMACAddr"
-    static let instanceTypeLabels = ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]
-
     static func node(_ object: NodeObject) -> ClusterNode {
-        let annotations = object.metadata.annotations ?? [:]
-        let labels = object.metadata.labels ?? [:]
+        let annotations = object.metadata.annotations
         // calico-node writes the address with its subnet length (`10.0.0.5/24`); accept a bare address too.
-        let ipv4 = annotations[ipv4AddressAnnotation].flatMap { text in
+        let ipv4 = annotations?.ipv4Address.flatMap { text in
             IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
-        let tunnel = annotations[vxlanTunnelAddressAnnotation].flatMap { text in
+        let tunnel = annotations?.vxlanTunnelAddress.flatMap { text in
             IPAddress(text) ?? IPPrefix(text)?.address
         }
         var podCIDRs = (object.spec?.podCIDRs ?? []).compactMap { IPPrefix($0)?.network }
@@ -27,10 +21,10 @@ enum KubeObjectConversion {
         }
         return ClusterNode(
             name: object.metadata.name, uid: object.metadata.uid ?? "", calicoIPv4Address: ipv4,
-            vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations[vxlanTunnelMACAnnotation].flatMap(HardwareAddress.init),
+            vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations?.vxlanTunnelMAC.flatMap(HardwareAddress.init),
             internalIPs: internalIPs, podCIDRs: podCIDRs,
-            capacityPods: object.status?.capacity?["pods"].flatMap { Int($0) },
-            instanceType: instanceTypeLabels.lazy.compactMap { labels[$0] }.first)
+            capacityPods: object.status?.capacity?.pods.flatMap { Int($0) },
+            instanceType: object.metadata.labels.flatMap { $0.instanceType ?? $0.betaInstanceType })
     }
 
     static func pool(_ object: IPPoolObject) -> CalicoIPPool? {

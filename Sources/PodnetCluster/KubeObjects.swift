@@ -3,10 +3,6 @@
 /// `crd.projectcalico.org/v1` IPPool and BlockAffinity, libcalico-go's CRD schemas).
 struct ObjectMeta: Decodable, Sendable {
     var name: String
-    var uid: String?
-    var resourceVersion: String?
-    var annotations: [String: String]?
-    var labels: [String: String]?
 }
 
 /// `metadata` of a list: its resourceVersion and the continue token of the next page.
@@ -21,8 +17,39 @@ struct ObjectList<Item: Decodable & Sendable>: Decodable, Sendable {
     var items: [Item]
 }
 
-/// core/v1 Node.
+/// core/v1 Node, narrowed to what podnetd reads: of the annotations and labels only Calico's three
+/// and the instance type, of `status.capacity` only `pods`. A real Node carries dozens of
+/// annotations and labels; decoding them all into dictionaries cost memory for every node of a
+/// list page (`Scripts/bench-cluster.sh`).
 struct NodeObject: Decodable, Sendable {
+    struct Metadata: Decodable, Sendable {
+        var name: String
+        var uid: String?
+        var annotations: CalicoAnnotations?
+        var labels: Labels?
+    }
+    /// The annotations calico-node writes on its Node.
+    struct CalicoAnnotations: Decodable, Sendable {
+        var ipv4Address: String?
+        var vxlanTunnelAddress: String?
+        var vxlanTunnelMAC: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ipv4Address = "projectcalico.org/IPv4Address"
+            case vxlanTunnelAddress = "projectcalico.org/IPv4VXLANTunnelAddr"
+            case vxlanTunnelMAC = "projectcalico.org/VXLANTunnelMACAddr"
+        }
+    }
+    struct Labels: Decodable, Sendable {
+        var instanceType: String?
+        /// The label's name before Kubernetes 1.17, still set by some provisioners.
+        var betaInstanceType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case instanceType = "node.kubernetes.io/instance-type"
+            case betaInstanceType = "beta.kubernetes.io/instance-type"
+        }
+    }
     struct Spec: Decodable, Sendable {
         var podCIDR: String?
         var podCIDRs: [String]?
@@ -31,12 +58,15 @@ struct NodeObject: Decodable, Sendable {
         var type: String
         var address: String
     }
+    struct Capacity: Decodable, Sendable {
+        /// A quantity as a string (`"110"`).
+        var pods: String?
+    }
     struct Status: Decodable, Sendable {
         var addresses: [Address]?
-        /// Quantities as strings (`"110"`).
-        var capacity: [String: String]?
+        var capacity: Capacity?
     }
-    var metadata: ObjectMeta
+    var metadata: Metadata
     var spec: Spec?
     var status: Status?
 }
