@@ -19,44 +19,37 @@ struct ClusterResource<Object: Decodable & Sendable, Model: Sendable>: Sendable 
     let set: @Sendable (inout ClusterState, _ name: String, Model?) -> Void
 }
 
-/// The objects of the three resources, by name.
+/// The objects of the three resources, each sorted by name.
 struct ClusterState: Sendable {
-    var pools: [String: CalicoIPPool] = [:]
-    var affinities: [String: CalicoBlockAffinity] = [:]
-    var nodes: [String: ClusterNode] = [:]
+    var pools = SortedByName<CalicoIPPool>()
+    var affinities = SortedByName<CalicoBlockAffinity>()
+    var nodes = SortedByName<ClusterNode>()
 
-    /// The view, sorted by name.
+    /// The view: the state's own arrays, shared until the next change.
     func view(nodeName: String, nodeNameSource: String, source: String, observedAt: String) -> ClusterView {
         ClusterView(
             nodeName: nodeName, nodeNameSource: nodeNameSource, source: source, observedAt: observedAt,
-            pools: pools.values.sorted { $0.name < $1.name },
-            blockAffinities: affinities.values.sorted { $0.name < $1.name },
-            nodes: nodes.values.sorted { $0.name < $1.name })
+            pools: pools.elements, blockAffinities: affinities.elements, nodes: nodes.elements)
     }
 }
 
 enum ClusterResources {
     static let nodes = ClusterResource<NodeObject, ClusterNode>(
         name: "nodes", path: "/api/v1/nodes", convert: KubeObjectConversion.node, objectName: { $0.metadata.name },
-        replaceAll: { state, nodes in state.nodes = byName(nodes, \.name) },
-        set: { state, name, node in state.nodes[name] = node })
+        replaceAll: { state, nodes in state.nodes = SortedByName(nodes) },
+        set: { state, name, node in state.nodes.set(name, node) })
 
     static let pools = ClusterResource<IPPoolObject, CalicoIPPool>(
         name: "ippools", path: "/apis/crd.projectcalico.org/v1/ippools", convert: KubeObjectConversion.pool,
         objectName: { $0.metadata.name },
-        replaceAll: { state, pools in state.pools = byName(pools, \.name) },
-        set: { state, name, pool in state.pools[name] = pool })
+        replaceAll: { state, pools in state.pools = SortedByName(pools) },
+        set: { state, name, pool in state.pools.set(name, pool) })
 
     static let blockAffinities = ClusterResource<BlockAffinityObject, CalicoBlockAffinity>(
         name: "blockaffinities", path: "/apis/crd.projectcalico.org/v1/blockaffinities",
         convert: KubeObjectConversion.affinity, objectName: { $0.metadata.name },
-        replaceAll: { state, affinities in state.affinities = byName(affinities, \.name) },
-        set: { state, name, affinity in state.affinities[name] = affinity })
-
-    /// The models by name; the last of a repeated name wins.
-    private static func byName<Model>(_ models: [Model], _ name: (Model) -> String) -> [String: Model] {
-        Dictionary(models.map { (name($0), $0) }, uniquingKeysWith: { _, last in last })
-    }
+        replaceAll: { state, affinities in state.affinities = SortedByName(affinities) },
+        set: { state, name, affinity in state.affinities.set(name, affinity) })
 }
 
 /// One list of the three resources, for `podnetd check`: no watch.
