@@ -83,27 +83,22 @@ public final class KubeAPIClient: Sendable {
         }
     }
 
-    /// A page's body, bounded by `maxPageBytes`, straight into the `Data` the decoder reads (one
-    /// buffer of the announced length, not a growing buffer and then a copy).
+    /// A page's body, bounded by `maxPageBytes`, straight into the `Data` the decoder reads.
     private func collectPage(_ response: HTTPClientResponse, of path: String) async throws(KubeError) -> Data {
-        let tooLarge = KubeError.decoding(
-            "\(path): a list page of \(pageSize) objects is larger than \(maxPageBytes) bytes, the most podnetd accepts")
-        var body = Data()
-        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }) {
-            guard length <= maxPageBytes else { throw tooLarge }
-            body.reserveCapacity(length)
-        }
+        var body = try BoundedPageBody(
+            announcedLength: response.headers.first(name: "Content-Length").flatMap { Int($0) }, limit: maxPageBytes,
+            tooLarge: .decoding(
+                "\(path): a list page of \(pageSize) objects is larger than \(maxPageBytes) bytes, the most podnetd accepts"))
         do {
             for try await chunk in response.body {
-                guard body.count + chunk.readableBytes <= maxPageBytes else { throw tooLarge }
-                body.append(contentsOf: chunk.readableBytesView)
+                try body.append(chunk.readableBytesView)
             }
         } catch let error as KubeError {
             throw error
         } catch {
             throw KubeError.transport("reading \(path): \(error)")
         }
-        return body
+        return body.data
     }
 
     /// Every object of `path`, each converted as its page arrives (a list never holds all the raw
@@ -189,6 +184,29 @@ public final class KubeAPIClient: Sendable {
 
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}
+
+/// A list page's body as it arrives: one buffer of the announced length when the server gives one
+/// (not a growing buffer and then a copy), refused as soon as it would pass the bound, whether the
+/// length was announced (`Content-Length`) or the body is chunked.
+struct BoundedPageBody {
+    private(set) var data = Data()
+    let limit: Int
+    let tooLarge: KubeError
+
+    init(announcedLength: Int?, limit: Int, tooLarge: KubeError) throws(KubeError) {
+        self.limit = limit
+        self.tooLarge = tooLarge
+        if let announcedLength {
+            guard announcedLength <= limit else { throw tooLarge }
+            data.reserveCapacity(announcedLength)
+        }
+    }
+
+    mutating func append(_ bytes: some Collection<UInt8>) throws(KubeError) {
+        guard data.count + bytes.count <= limit else { throw tooLarge }
+        data.append(contentsOf: bytes)
     }
 }
 
