@@ -2,7 +2,9 @@
 """Writes the Kubernetes objects of a Calico cluster of NODES nodes with BLOCKS_PER_NODE /26 blocks
 each (crd.projectcalico.org/v1 IPPool and BlockAffinity, core/v1 Node with Calico's annotations and
 a realistic status with an image list), and the ip/bridge batch files that program one node (the
-first) exactly as Felix would for all the others. Used by Scripts/bench-cluster.sh."""
+first, LOCAL_NAME, whose underlay address is 10.0.0.10 as bench_vxlan_node in Scripts/bench-common.sh
+builds it) exactly as Felix would for all the others. Prints this node's tunnel address. Used by
+Scripts/bench-cluster.sh."""
 import ipaddress, json, sys
 
 out, local_name, nodes, per_node = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -10,6 +12,10 @@ pool = ipaddress.ip_network("100.64.0.0/10")
 blocks = pool.subnets(new_prefix=26)
 
 def node_ip(i):
+    """The local node has 10.0.0.10; the others start at 10.0.0.21, clear of it and of the underlay's 10.0.0.1."""
+    if i == 0:
+        return "10.0.0.10"
+    i += 20
     return "10.%d.%d.%d" % (i // 62500, (i // 250) % 250, i % 250 + 1)
 
 def mac(i):
@@ -65,5 +71,6 @@ for i in range(nodes):
         fdb.append("fdb add %s dev vxlan.calico dst %s self permanent" % (mac(i), node_ip(i)))
 
 json.dump(objects, open(out + "/objects.json", "w"))
-open(out + "/ip.batch", "w").write("\n".join(["address add %s/32 dev vxlan.calico" % local_tunnel] + routes + neighbours) + "\n")
+open(out + "/ip.batch", "w").write("\n".join(routes + neighbours) + "\n")
 open(out + "/bridge.batch", "w").write("\n".join(fdb) + "\n")
+print(local_tunnel)

@@ -31,7 +31,7 @@ bench_require_root() {
 declare -A bench_tool_package=(
 	[ip]=iproute2 [bridge]=iproute2 [curl]=curl [jq]=jq [awk]=mawk [nsenter]=util-linux
 	[setpriv]=util-linux [/usr/bin/time]=time [prometheus-node-exporter]=prometheus-node-exporter
-	[tar]=tar [stat]=coreutils
+	[tar]=tar [stat]=coreutils [python3]=python3 [openssl]=openssl
 )
 
 # Fails naming every tool of "$@" that is not there (sbin included, as root's PATH has it).
@@ -112,14 +112,22 @@ bench_wait_http() {
 }
 
 # Starts `podnetd serve --config $2` in namespace $1, its stdout and stderr in log $3, registers it for
-# the clean-up, sets podnetd_pid and waits until $4 (its /readyz URL) answers. Further arguments go
-# before podnetd (a setpriv or profiler prefix).
-bench_start_serve() {
-	local ns=$1 config=$2 log=$3 ready_url=$4
-	shift 4
+# the clean-up and sets podnetd_pid, without waiting. Further arguments go before podnetd (a setpriv
+# or profiler prefix).
+bench_launch_serve() {
+	local ns=$1 config=$2 log=$3
+	shift 3
 	ip netns exec "$ns" "$@" "$podnetd" serve --config "$config" >"$log" 2>&1 &
 	podnetd_pid=$!
 	pids+=("$podnetd_pid")
+}
+
+# bench_launch_serve $1 $2 $3, then waits until $4 (its /readyz URL) answers. Further arguments go
+# before podnetd.
+bench_start_serve() {
+	local ns=$1 config=$2 log=$3 ready_url=$4
+	shift 4
+	bench_launch_serve "$ns" "$config" "$log" "$@"
 	bench_wait_http "$ns" "$ready_url" "$podnetd_pid" "$log" podnetd
 }
 

@@ -133,6 +133,9 @@ def main():
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY, as Go's net/http (the API server) sets it: without it the head and body
+        # writes of every response waited out the client's delayed ACK (~40 ms a list page).
+        disable_nagle_algorithm = True
 
         def log_message(self, *a):
             pass

@@ -1,84 +1,79 @@
 import Foundation
 import PodnetModel
 
-/// One watched resource: its API path and how its objects enter the cluster state.
-struct ClusterResource<Object: Decodable & Sendable>: Sendable {
+/// One watched resource: its API path, how its objects become podnetd's model (`Model`) and how
+/// that enters the cluster state.
+struct ClusterResource<Object: Decodable & Sendable, Model: Sendable>: Sendable {
     /// `nodes`, `ippools`, `blockaffinities`.
     let name: String
     /// The collection's path.
     let path: String
-    /// Replaces every object of the resource (after a list).
-    let replaceAll: @Sendable (inout ClusterState, [Object]) -> Void
-    /// Adds or replaces one object (ADDED, MODIFIED).
-    let upsert: @Sendable (inout ClusterState, Object) -> Void
-    /// Removes one object by name (DELETED).
-    let remove: @Sendable (inout ClusterState, String) -> Void
+    /// The object as podnetd keeps it; nil when it does not parse (it is left out).
+    let convert: @Sendable (Object) -> Model?
     /// The object's name.
     let objectName: @Sendable (Object) -> String
+    /// Replaces every object of the resource (after a list).
+    let replaceAll: @Sendable (inout ClusterState, [Model]) -> Void
+    /// Adds or replaces one object by name (ADDED, MODIFIED); nil removes it (DELETED, or an
+    /// object that no longer parses).
+    let set: @Sendable (inout ClusterState, _ name: String, Model?) -> Void
 }
 
-/// The objects of the three resources, by name.
+/// The objects of the three resources, each sorted by name.
 struct ClusterState: Sendable {
-    var pools: [String: CalicoIPPool] = [:]
-    var affinities: [String: CalicoBlockAffinity] = [:]
-    var nodes: [String: ClusterNode] = [:]
-    /// The Node that is this machine, whose labels alone are kept (the pools' nodeSelectors).
-    var localNodeName = ""
+    var pools = SortedByName<CalicoIPPool>()
+    var affinities = SortedByName<CalicoBlockAffinity>()
+    var nodes = SortedByName<ClusterNode>()
+    /// The labels of this machine's Node (the pools' nodeSelectors); no other Node's are kept.
     var localNodeLabels: [String: String]?
 
-    /// Keeps `object`'s labels when it is this machine's Node.
-    mutating func noteLabels(of object: NodeObject) {
-        if object.metadata.name == localNodeName { localNodeLabels = object.metadata.labels ?? [:] }
-    }
-
-    /// The view, sorted by name.
+    /// The view: the state's own arrays, shared until the next change.
     func view(nodeName: String, nodeNameSource: String, source: String, observedAt: String) -> ClusterView {
         ClusterView(
             nodeName: nodeName, nodeNameSource: nodeNameSource, source: source, observedAt: observedAt,
-            pools: pools.values.sorted { $0.name < $1.name },
-            blockAffinities: affinities.values.sorted { $0.name < $1.name },
-            nodes: nodes.values.sorted { $0.name < $1.name },
-            localNodeLabels: nodes[nodeName] == nil ? nil : localNodeLabels)
+            pools: pools.elements, blockAffinities: affinities.elements, nodes: nodes.elements,
+            localNodeLabels: localNodeLabels)
     }
 }
 
+/// A Node as the nodes resource keeps it: the model, and its labels when it is this machine's Node.
+struct ListedNode: Sendable {
+    var node: ClusterNode
+    var localLabels: [String: String]?
+}
+
 enum ClusterResources {
-    static let nodes = ClusterResource<NodeObject>(
-        name: "nodes", path: "/api/v1/nodes",
-        replaceAll: { state, objects in
-            state.nodes = Dictionary(
-                objects.map { ($0.metadata.name, KubeObjectConversion.node($0)) }, uniquingKeysWith: { _, last in last })
-            state.localNodeLabels = nil
-            for object in objects { state.noteLabels(of: object) }
-        },
-        upsert: { state, object in
-            state.nodes[object.metadata.name] = KubeObjectConversion.node(object)
-            state.noteLabels(of: object)
-        },
-        remove: { state, name in state.nodes[name] = nil },
-        objectName: { $0.metadata.name })
+    /// The nodes resource; of the Node named `localNodeName` the labels are kept too.
+    static func nodes(localNodeName: String) -> ClusterResource<NodeObject, ListedNode> {
+        ClusterResource<NodeObject, ListedNode>(
+            name: "nodes", path: "/api/v1/nodes",
+            convert: { object in
+                ListedNode(
+                    node: KubeObjectConversion.node(object),
+                    localLabels: object.metadata.name == localNodeName ? object.metadata.labels ?? [:] : nil)
+            },
+            objectName: { $0.metadata.name },
+            replaceAll: { state, listed in
+                state.nodes = SortedByName(listed.map(\.node))
+                state.localNodeLabels = listed.last { $0.localLabels != nil }?.localLabels
+            },
+            set: { state, name, listed in
+                state.nodes.set(name, listed?.node)
+                if name == localNodeName { state.localNodeLabels = listed?.localLabels }
+            })
+    }
 
-    static let pools = ClusterResource<IPPoolObject>(
-        name: "ippools", path: "/apis/crd.projectcalico.org/v1/ippools",
-        replaceAll: { state, objects in
-            state.pools = Dictionary(
-                objects.compactMap { object in KubeObjectConversion.pool(object).map { (object.metadata.name, $0) } },
-                uniquingKeysWith: { _, last in last })
-        },
-        upsert: { state, object in state.pools[object.metadata.name] = KubeObjectConversion.pool(object) },
-        remove: { state, name in state.pools[name] = nil },
-        objectName: { $0.metadata.name })
+    static let pools = ClusterResource<IPPoolObject, CalicoIPPool>(
+        name: "ippools", path: "/apis/crd.projectcalico.org/v1/ippools", convert: KubeObjectConversion.pool,
+        objectName: { $0.metadata.name },
+        replaceAll: { state, pools in state.pools = SortedByName(pools) },
+        set: { state, name, pool in state.pools.set(name, pool) })
 
-    static let blockAffinities = ClusterResource<BlockAffinityObject>(
+    static let blockAffinities = ClusterResource<BlockAffinityObject, CalicoBlockAffinity>(
         name: "blockaffinities", path: "/apis/crd.projectcalico.org/v1/blockaffinities",
-        replaceAll: { state, objects in
-            state.affinities = Dictionary(
-                objects.compactMap { object in KubeObjectConversion.affinity(object).map { (object.metadata.name, $0) } },
-                uniquingKeysWith: { _, last in last })
-        },
-        upsert: { state, object in state.affinities[object.metadata.name] = KubeObjectConversion.affinity(object) },
-        remove: { state, name in state.affinities[name] = nil },
-        objectName: { $0.metadata.name })
+        convert: KubeObjectConversion.affinity, objectName: { $0.metadata.name },
+        replaceAll: { state, affinities in state.affinities = SortedByName(affinities) },
+        set: { state, name, affinity in state.affinities.set(name, affinity) })
 }
 
 /// One list of the three resources, for `podnetd check`: no watch.
@@ -89,20 +84,19 @@ public enum ClusterLister {
         client: KubeAPIClient, nodeName: String, nodeNameSource: String
     ) async throws(KubeError) -> ClusterView {
         var state = ClusterState()
-        state.localNodeName = nodeName
         try await listInto(&state, client: client, resource: ClusterResources.pools)
         try await listInto(&state, client: client, resource: ClusterResources.blockAffinities)
-        try await listInto(&state, client: client, resource: ClusterResources.nodes)
+        try await listInto(&state, client: client, resource: ClusterResources.nodes(localNodeName: nodeName))
         return state.view(
             nodeName: nodeName, nodeNameSource: nodeNameSource,
             source: "\(client.credentials.server) (\(client.credentials.origin))", observedAt: RFC3339.now())
     }
 
-    static func listInto<Object>(
-        _ state: inout ClusterState, client: KubeAPIClient, resource: ClusterResource<Object>
+    static func listInto<Object, Model>(
+        _ state: inout ClusterState, client: KubeAPIClient, resource: ClusterResource<Object, Model>
     ) async throws(KubeError) {
         do {
-            let listed = try await client.list(resource.path, as: Object.self)
+            let listed = try await client.list(resource.path, as: Object.self, convert: resource.convert)
             resource.replaceAll(&state, listed.items)
         } catch .status(code: 404, _) {
             resource.replaceAll(&state, [])

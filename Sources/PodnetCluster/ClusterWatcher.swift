@@ -53,7 +53,6 @@ public final class ClusterWatcher: Sendable {
         self.logger = logger
         self.watchTimeoutSeconds = watchTimeoutSeconds
         self.onChange = onChange
-        shared.withLock { $0.state.localNodeName = nodeName }
     }
 
     /// Starts the three list-and-watch loops.
@@ -61,7 +60,7 @@ public final class ClusterWatcher: Sendable {
         let started = [
             Task { await self.run(ClusterResources.pools) },
             Task { await self.run(ClusterResources.blockAffinities) },
-            Task { await self.run(ClusterResources.nodes) },
+            Task { await self.run(ClusterResources.nodes(localNodeName: self.nodeName)) },
         ]
         tasks.withLock { $0 = started }
     }
@@ -119,7 +118,7 @@ public final class ClusterWatcher: Sendable {
 
     // MARK: - One resource
 
-    private func run<Object>(_ resource: ClusterResource<Object>) async {
+    private func run<Object, Model>(_ resource: ClusterResource<Object, Model>) async {
         var backoff = Backoff()
         while !Task.isCancelled {
             do {
@@ -158,9 +157,9 @@ public final class ClusterWatcher: Sendable {
         }
     }
 
-    private func relist<Object>(_ resource: ClusterResource<Object>) async throws(KubeError) {
+    private func relist<Object, Model>(_ resource: ClusterResource<Object, Model>) async throws(KubeError) {
         do {
-            let listed = try await client.list(resource.path, as: Object.self)
+            let listed = try await client.list(resource.path, as: Object.self, convert: resource.convert)
             shared.withLock { shared in
                 resource.replaceAll(&shared.state, listed.items)
                 shared.version += 1
@@ -184,7 +183,7 @@ public final class ClusterWatcher: Sendable {
     }
 
     /// Applies one watch event line.
-    private func apply<Object>(_ line: Data, to resource: ClusterResource<Object>) throws {
+    private func apply<Object, Model>(_ line: Data, to resource: ClusterResource<Object, Model>) throws {
         let decoder = JSONDecoder()
         let head: WatchEventHead
         do {
@@ -200,14 +199,15 @@ public final class ClusterWatcher: Sendable {
             } catch {
                 throw KubeError.decoding("\(resource.name) watch: \(error)")
             }
+            let model = resource.convert(object)
             shared.withLock { shared in
-                resource.upsert(&shared.state, object)
+                resource.set(&shared.state, resource.objectName(object), model)
                 shared.version += 1
             }
         case "DELETED":
             if let name = head.object.metadata?.name {
                 shared.withLock { shared in
-                    resource.remove(&shared.state, name)
+                    resource.set(&shared.state, name, nil)
                     shared.version += 1
                 }
             }

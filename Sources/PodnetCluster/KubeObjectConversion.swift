@@ -3,23 +3,14 @@ import PodnetModel
 /// Kubernetes objects → podnetd's cluster model. A field that does not parse is left out (nil) rather
 /// than failing the whole object: one odd annotation must not blind podnetd to the node.
 enum KubeObjectConversion {
-    static let ipv4AddressAnnotation = "projectcalico.org/IPv4Address"
-    static let vxlanTunnelAddressAnnotation = "projectcalico.org/IPv4VXLANTunnelAddr"
-    static let vxlanTunnelMACAnnotation = "projectcalico.org/VXLANTunnelMACAddr"
-    static let ipv6AddressAnnotation = "projectcalico.org/IPv6Address"
-    static let vxlanTunnelAddressV6Annotation = "projectcalico.org/IPv6VXLANTunnelAddr"
-    static let vxlanTunnelMACV6Annotation = "projectcalico.org/VXLANTunnelMACAddrV6"
-    static let instanceTypeLabels = ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]
-
     static func node(_ object: NodeObject) -> ClusterNode {
-        let annotations = object.metadata.annotations ?? [:]
-        let labels = object.metadata.labels ?? [:]
+        let annotations = object.metadata.annotations
         // calico-node writes the address with its subnet length (`10.0.0.5/24`); accept a bare address too.
-        let ipv4 = annotations[ipv4AddressAnnotation].flatMap { text in
+        let ipv4 = annotations?.ipv4Address.flatMap { text in
             IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
-        let tunnel = annotations[vxlanTunnelAddressAnnotation].flatMap(addressOrPrefix)
-        let ipv6 = annotations[ipv6AddressAnnotation].flatMap { text in
+        let tunnel = annotations?.vxlanTunnelAddress.flatMap(addressOrPrefix)
+        let ipv6 = annotations?.ipv6Address.flatMap { text in
             IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
         var podCIDRs = (object.spec?.podCIDRs ?? []).compactMap { IPPrefix($0)?.network }
@@ -31,14 +22,18 @@ enum KubeObjectConversion {
         }
         return ClusterNode(
             name: object.metadata.name, uid: object.metadata.uid ?? "", calicoIPv4Address: ipv4,
-            vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations[vxlanTunnelMACAnnotation].flatMap(HardwareAddress.init),
+            vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations?.vxlanTunnelMAC.flatMap(HardwareAddress.init),
             internalIPs: internalIPs, podCIDRs: podCIDRs,
-            capacityPods: object.status?.capacity?["pods"].flatMap { Int($0) },
-            instanceType: instanceTypeLabels.lazy.compactMap { labels[$0] }.first,
+            capacityPods: object.status?.capacity?.pods.flatMap { Int($0) },
+            instanceType: object.metadata.labels.flatMap { $0[instanceTypeLabel] ?? $0[betaInstanceTypeLabel] },
             calicoIPv6Address: ipv6?.family == .ipv6 ? ipv6 : nil,
-            vxlanTunnelAddressV6: annotations[vxlanTunnelAddressV6Annotation].flatMap(addressOrPrefix),
-            vxlanTunnelMACV6: annotations[vxlanTunnelMACV6Annotation].flatMap(HardwareAddress.init))
+            vxlanTunnelAddressV6: annotations?.vxlanTunnelAddressV6.flatMap(addressOrPrefix),
+            vxlanTunnelMACV6: annotations?.vxlanTunnelMACV6.flatMap(HardwareAddress.init))
     }
+
+    static let instanceTypeLabel = "node.kubernetes.io/instance-type"
+    /// The label's name before Kubernetes 1.17, still set by some provisioners.
+    static let betaInstanceTypeLabel = "beta.kubernetes.io/instance-type"
 
     /// A bare address, or the address of `ADDRESS/LEN`.
     private static func addressOrPrefix(_ text: String) -> IPAddress? {

@@ -3,10 +3,6 @@
 /// `crd.projectcalico.org/v1` IPPool and BlockAffinity, libcalico-go's CRD schemas).
 struct ObjectMeta: Decodable, Sendable {
     var name: String
-    var uid: String?
-    var resourceVersion: String?
-    var annotations: [String: String]?
-    var labels: [String: String]?
 }
 
 /// `metadata` of a list: its resourceVersion and the continue token of the next page.
@@ -21,8 +17,36 @@ struct ObjectList<Item: Decodable & Sendable>: Decodable, Sendable {
     var items: [Item]
 }
 
-/// core/v1 Node.
+/// core/v1 Node, narrowed to what podnetd reads: of the annotations only Calico's, of
+/// `status.capacity` only `pods`. A real Node carries dozens of annotations (some kilobytes long);
+/// decoding them all into dictionaries cost memory for every node of a list page
+/// (`Scripts/bench-cluster.sh`). The labels are decoded whole, a page at a time: the instance type
+/// is one of them, and this machine's Node's labels are matched against the pools' nodeSelectors.
 struct NodeObject: Decodable, Sendable {
+    struct Metadata: Decodable, Sendable {
+        var name: String
+        var uid: String?
+        var annotations: CalicoAnnotations?
+        var labels: [String: String]?
+    }
+    /// The annotations calico-node writes on its Node (libcalico-go's k8s backend, node.go).
+    struct CalicoAnnotations: Decodable, Sendable {
+        var ipv4Address: String?
+        var vxlanTunnelAddress: String?
+        var vxlanTunnelMAC: String?
+        var ipv6Address: String?
+        var vxlanTunnelAddressV6: String?
+        var vxlanTunnelMACV6: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ipv4Address = "projectcalico.org/IPv4Address"
+            case vxlanTunnelAddress = "projectcalico.org/IPv4VXLANTunnelAddr"
+            case vxlanTunnelMAC = "projectcalico.org/VXLANTunnelMACAddr"
+            case ipv6Address = "projectcalico.org/IPv6Address"
+            case vxlanTunnelAddressV6 = "projectcalico.org/IPv6VXLANTunnelAddr"
+            case vxlanTunnelMACV6 = "projectcalico.org/VXLANTunnelMACAddrV6"
+        }
+    }
     struct Spec: Decodable, Sendable {
         var podCIDR: String?
         var podCIDRs: [String]?
@@ -31,12 +55,15 @@ struct NodeObject: Decodable, Sendable {
         var type: String
         var address: String
     }
+    struct Capacity: Decodable, Sendable {
+        /// A quantity as a string (`"110"`).
+        var pods: String?
+    }
     struct Status: Decodable, Sendable {
         var addresses: [Address]?
-        /// Quantities as strings (`"110"`).
-        var capacity: [String: String]?
+        var capacity: Capacity?
     }
-    var metadata: ObjectMeta
+    var metadata: Metadata
     var spec: Spec?
     var status: Status?
 }

@@ -36,6 +36,7 @@ public struct Daemon: Sendable {
     public func run() throws {
         // Before any thread exists, so that only the signal thread ever receives them.
         SignalWatcher.blockDaemonSignals()
+        MemoryTrim.useOneArena(environment: ProcessInfo.processInfo.environment)
         var loader = self.loader
         var initial: LoadedConfiguration
         do {
