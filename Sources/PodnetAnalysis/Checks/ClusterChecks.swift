@@ -5,8 +5,9 @@ import PodnetModel
 extension Analysis {
     /// Runs the cluster-derived Calico checks; nothing without a usable view.
     func checkCalicoAgainstCluster() {
-        guard let view = cluster else { return }
-        if view.localNode == nil {
+        guard let clusterIndex else { return }
+        let view = clusterIndex.view
+        if clusterIndex.localNodePosition == nil {
             add(
                 Finding(
                     check: .clusterNodeUnknown, object: view.nodeName,
@@ -20,14 +21,14 @@ extension Analysis {
                     remediation: "Compare kubectl get nodes -o name with the name podnetd used; set nodeName in "
                         + "podnetd's config, or NODE_NAME through the downward API (spec.nodeName) in its DaemonSet."))
         }
-        checkVTEPsAgainstCluster(view)
-        checkLeakedBlockRoutes(view)
-        checkOwnBlocksBlackholed(view)
+        checkVTEPsAgainstCluster(clusterIndex)
+        checkLeakedBlockRoutes(clusterIndex)
+        checkOwnBlocksBlackholed(clusterIndex)
     }
 
     /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
     func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
-        guard family == .ipv4, let node = cluster?.localNode else { return [] }
+        guard family == .ipv4, let node = clusterIndex?.localNode else { return [] }
         var problems: [String] = []
         if let expected = node.calicoIPv4Address?.address, let local = link.vxlan?.local, local != expected {
             problems.append("local address \(local) is not the node's Calico IPv4 address \(expected) (projectcalico.org/IPv4Address)")
@@ -45,16 +46,17 @@ extension Analysis {
 
     /// Every other node with a tunnel address and MAC: a permanent neighbour tunnel IP → exactly its
     /// MAC, and an FDB entry for that MAC → exactly its node address.
-    private func checkVTEPsAgainstCluster(_ view: ClusterView) {
+    private func checkVTEPsAgainstCluster(_ clusterIndex: ClusterIndex) {
         let calico = expectations.calico
+        let view = clusterIndex.view
         guard let device = index.linksByName[calico.vxlanDevice] else { return }
         let fdb = index.vxlanFDB[device.index] ?? [:]
         // 5,000 nodes on a healthy node: compare first, build text (evidence) only for a problem.
-        for position in view.nodes.indices where view.nodes[position].name != view.nodeName {
-            guard let tunnelIP = view.nodes[position].vxlanTunnelAddress, tunnelIP.family == .ipv4,
-                let mac = view.nodes[position].vxlanTunnelMAC
-            else { continue }
-            let underlay = view.nodes[position].vxlanUnderlayAddress
+        for vtep in clusterIndex.remoteVTEPs {
+            let tunnelIP = vtep.tunnelIP
+            let mac = vtep.mac
+            let underlay = vtep.underlay
+            let position = vtep.position
             let neighbour = index.vxlanNeighbours[NodeIndex.NeighbourKey(interfaceIndex: device.index, address: tunnelIP)]
             let entries = fdb[mac] ?? []
             let neighbourHolds = neighbour?.mac == mac && neighbour?.state.contains(.permanent) == true
@@ -117,27 +119,29 @@ extension Analysis {
 
     /// Block routes through the VXLAN device, and Felix blackholes, for blocks no node owns (or this
     /// node's own blocks sent through the tunnel).
-    private func checkLeakedBlockRoutes(_ view: ClusterView) {
-        var owners: [IPPrefix: String] = [:]
-        owners.reserveCapacity(view.blockAffinities.count)
-        for affinity in view.blockAffinities where !affinity.deleted { owners[affinity.cidr.network] = affinity.node }
+    private func checkLeakedBlockRoutes(_ clusterIndex: ClusterIndex) {
         var leaks: [IPPrefix: (reason: String, routes: [Route])] = [:]
-        for positions in index.routesViaVXLAN.values {
-            for position in positions {
-                let route = snapshot.routes[position]
-                guard route.table == .main, !route.destination.isHost else { continue }
-                let block = route.destination.network
-                switch owners[block] {
-                case nil:
-                    leaks[block, default: ("no node owns it (no BlockAffinity)", [])].routes.append(route)
-                case view.nodeName?:
-                    leaks[block, default: ("it is this node's own block", [])].routes.append(route)
-                default:
-                    continue
+        var leaked: [(position: Int, ownedHere: Bool)] = []
+        // Routes are read in place; only a leak's route is copied.
+        snapshot.routes.withUnsafeBufferPointer { routes in
+            for positions in index.routesViaVXLAN.values {
+                for position in positions {
+                    guard routes[position].table == .main, !routes[position].destination.isHost else { continue }
+                    switch clusterIndex.ownedHere(routes[position].destination.network) {
+                    case nil: leaked.append((position, false))
+                    case true?: leaked.append((position, true))
+                    case false?: continue
+                    }
                 }
             }
         }
-        for route in index.felixBlackholes where route.table == .main && owners[route.destination.network] == nil {
+        for (position, ownedHere) in leaked {
+            let route = snapshot.routes[position]
+            let reason = ownedHere ? "it is this node's own block" : "no node owns it (no BlockAffinity)"
+            leaks[route.destination.network, default: (reason, [])].routes.append(route)
+        }
+        for route in index.felixBlackholes
+        where route.table == .main && clusterIndex.ownedHere(route.destination.network) == nil {
             leaks[route.destination.network, default: ("no node owns it (no BlockAffinity)", [])].routes.append(route)
         }
         for (block, leak) in leaks.sorted(by: { $0.key < $1.key }) {
@@ -157,16 +161,16 @@ extension Analysis {
     }
 
     /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`.
-    private func checkOwnBlocksBlackholed(_ view: ClusterView) {
+    private func checkOwnBlocksBlackholed(_ clusterIndex: ClusterIndex) {
         let blackholes = Set(index.felixBlackholes.map(\.destination.network))
         let reported = Set(findings.filter { $0.check == .blockBlackholeMissing }.map(\.object))
-        for affinity in view.blockAffinities where affinity.node == view.nodeName && affinity.isConfirmed {
-            let block = affinity.cidr.network
+        for affinity in clusterIndex.ownBlocks {
+            let block = affinity.block
             guard !blackholes.contains(block), !reported.contains(block.description) else { continue }
             add(
                 Finding(
                     check: .blockBlackholeMissing, object: block.description,
-                    summary: "block \(block) is affine to this node (BlockAffinity \(affinity.name)) but has no blackhole route",
+                    summary: "block \(block) is affine to this node (BlockAffinity \(affinity.affinity)) but has no blackhole route",
                     detail: "Felix installs `blackhole BLOCK proto 80` for each block this node owns, so that packets "
                         + "to addresses of the block no pod holds are dropped here instead of following the default "
                         + "route out of the node. The cluster says \(block) belongs here; Felix has not programmed it.",
