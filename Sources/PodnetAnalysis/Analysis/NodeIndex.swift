@@ -243,6 +243,7 @@ struct NodeIndex {
         var vxlanNeighbourList: [InterfaceIndex: [Neighbour]] = [:]
         var vxlanFDB: [InterfaceIndex: [HardwareAddress: [FDBEntry]]] = [:]
         if hasVXLAN {
+            vxlanNeighbours.reserveCapacity(snapshot.neighbours.count)
             for neighbour in snapshot.neighbours where roles[neighbour.interfaceIndex] == .vxlan {
                 let key = NeighbourKey(interfaceIndex: neighbour.interfaceIndex, address: neighbour.address)
                 if vxlanNeighbours[key] == nil { vxlanNeighbours[key] = neighbour }

@@ -206,19 +206,22 @@ extension Analysis {
 
         // VTEPs: permanent neighbour (tunnel IP → MAC) joined with FDB (MAC → node IP).
         let neighbours = index.vxlanNeighbourList[device] ?? []
-        var vteps: [IPAddress: (neighbour: Neighbour, fdb: [FDBEntry])] = [:]
+        // By slot (an array), found through the cheap address table: no dictionary of 5,000 tuples.
+        var vtepList: [VTEP] = []
+        vtepList.reserveCapacity(neighbours.count)
         var vtepSlots = AddressSlots(capacity: neighbours.count)
-        for neighbour in neighbours where neighbour.state.contains(.permanent) && vteps[neighbour.address] == nil {
+        for neighbour in neighbours where neighbour.state.contains(.permanent) && vtepSlots[neighbour.address] == nil {
             guard let mac = neighbour.mac else { continue }
             // The FDB's own array when every entry has a destination (the usual case): no copy per VTEP.
             let all = fdb[mac] ?? []
             let entries = all.allSatisfy { $0.destination != nil } ? all : all.filter { $0.destination != nil }
             if !entries.isEmpty {
-                vteps[neighbour.address] = (neighbour, entries)
-                vtepSlots.insert(neighbour.address, vtepSlots.count)
+                vtepSlots.insert(neighbour.address, vtepList.count)
+                vtepList.append(VTEP(neighbour: neighbour, fdb: entries))
             }
         }
-        vtepCount += vteps.count
+        vtepCount += vtepList.count
+        func vteps(_ tunnelIP: IPAddress) -> VTEP? { vtepSlots[tunnelIP].map { vtepList[$0] } }
 
         // One cheap lookup per route: which VTEP it goes to (remembering the last, which often repeats).
         var routed = [Bool](repeating: false, count: vtepSlots.count)
@@ -289,18 +292,18 @@ extension Analysis {
                     reportedTunnelIPs.insert(expected.tunnelIP)
                     let candidates = index.watchedRoutes(expected.block.network).filter { $0.table == .main }
                     reportMissingBlockRoute(
-                        expected: expected, candidates: candidates, link: link, vtep: vteps[expected.tunnelIP])
+                        expected: expected, candidates: candidates, link: link, vtep: vteps(expected.tunnelIP))
                 }
             }
         }
 
         // VTEPs nothing is routed through.
         // Sorted after filtering: on a healthy node every VTEP is routed, and sorting 5,000 cost more than the check.
-        let unrouted = vteps.filter { tunnelIP, _ in
-            guard let slot = vtepSlots[tunnelIP] else { return false }
-            return !routed[slot] && !reportedTunnelIPs.contains(tunnelIP)
+        let unrouted = vtepList.indices.filter { slot in
+            !routed[slot] && !reportedTunnelIPs.contains(vtepList[slot].neighbour.address)
         }
-        for (tunnelIP, vtep) in unrouted.sorted(by: { $0.key < $1.key }) {
+        for vtep in unrouted.map({ vtepList[$0] }).sorted(by: { $0.neighbour.address < $1.neighbour.address }) {
+            let tunnelIP = vtep.neighbour.address
             if index.vxlanHostRouteDestinations.contains(tunnelIP) { continue }  // borrowed tunnel IP
             let hosts = vtep.fdb.compactMap(\.destination)
             if hosts.contains(where: { index.directBlockGateways.contains($0) }) { continue }  // CrossSubnet
@@ -320,6 +323,12 @@ extension Analysis {
                         + "calico-node's log on this node (kubectl -n calico-system logs POD -c calico-node | grep "
                         + "-i vxlan) and restart calico-node here — \(calicoNodeCommands)."))
         }
+    }
+
+    /// A programmed VTEP: a permanent neighbour (tunnel IP → MAC) and its FDB entries with a destination.
+    struct VTEP {
+        let neighbour: Neighbour
+        let fdb: [FDBEntry]
     }
 
     private func reportUnresolved(
@@ -369,12 +378,12 @@ extension Analysis {
 
     private func reportWrongNextHop(
         route: Route, expected: ExpectedRemoteBlock, gateway: IPAddress?, link: Link,
-        vteps: [IPAddress: (neighbour: Neighbour, fdb: [FDBEntry])]
+        vteps: (IPAddress) -> VTEP?
     ) {
         let block = expected.block.network
         var evidence = [syntax.route(route)]
         for tunnelIP in [gateway, expected.tunnelIP].compactMap({ $0 }) {
-            if let vtep = vteps[tunnelIP] { evidence.append(syntax.neighbour(vtep.neighbour)) }
+            if let vtep = vteps(tunnelIP) { evidence.append(syntax.neighbour(vtep.neighbour)) }
         }
         let actual = gateway.map(\.description) ?? "no gateway"
         add(
@@ -395,7 +404,7 @@ extension Analysis {
 
     private func reportMissingBlockRoute(
         expected: ExpectedRemoteBlock, candidates: [Route], link: Link,
-        vtep: (neighbour: Neighbour, fdb: [FDBEntry])?
+        vtep: VTEP?
     ) {
         let block = expected.block.network
         var evidence = candidates.map(syntax.route)
