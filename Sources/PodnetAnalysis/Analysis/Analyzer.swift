@@ -74,6 +74,8 @@ final class Analysis {
     var vxlanRouteCount = 0
     var vtepCount = 0
     var capacity = CapacityReport()
+    /// The VTEPs the route check found programmed, by VXLAN device.
+    var programmedVTEPs: [InterfaceIndex: ProgrammedVTEPs] = [:]
     /// The cluster's view, when it is young enough to check against.
     var cluster: ClusterView? { clusterIndex?.view }
     /// That view, indexed.

@@ -221,6 +221,7 @@ extension Analysis {
             }
         }
         vtepCount += vtepList.count
+        programmedVTEPs[device] = ProgrammedVTEPs(slots: vtepSlots, list: vtepList)
         func vteps(_ tunnelIP: IPAddress) -> VTEP? { vtepSlots[tunnelIP].map { vtepList[$0] } }
 
         // One cheap lookup per route: which VTEP it goes to (remembering the last, which often repeats).
@@ -329,6 +330,15 @@ extension Analysis {
     struct VTEP {
         let neighbour: Neighbour
         let fdb: [FDBEntry]
+    }
+
+    /// A VXLAN device's programmed VTEPs by tunnel IP, as the route check found them (the cluster
+    /// check compares each Node with them first).
+    struct ProgrammedVTEPs {
+        let slots: AddressSlots
+        let list: [VTEP]
+
+        subscript(tunnelIP: IPAddress) -> VTEP? { slots[tunnelIP].map { list[$0] } }
     }
 
     private func reportUnresolved(

@@ -51,8 +51,16 @@ extension Analysis {
         let view = clusterIndex.view
         guard let device = index.linksByName[calico.vxlanDevice] else { return }
         let fdb = index.vxlanFDB[device.index] ?? [:]
+        let programmed = programmedVTEPs[device.index]
         // 5,000 nodes on a healthy node: compare first, build text (evidence) only for a problem.
         for vtep in clusterIndex.remoteVTEPs {
+            // The VTEP the route check found for the tunnel IP (the kernel keeps one neighbour per device
+            // and address): when it has the node's MAC and address, both hold, without hashing MACs again.
+            if let found = programmed?[vtep.tunnelIP], found.neighbour.mac == vtep.mac,
+                found.fdb.contains(where: { vtep.underlay == nil || $0.destination == vtep.underlay })
+            {
+                continue
+            }
             let tunnelIP = vtep.tunnelIP
             let mac = vtep.mac
             let underlay = vtep.underlay
