@@ -6,21 +6,19 @@ import PodnetModel
 /// lookup: half the analysis time on a node with 10,000 remote blocks (perf, bench-cluster.sh).
 struct AddressSlots: Sendable {
     private var keys: [UInt128]
-    /// Family and prefix length of each key: an address and the prefixes starting at it differ here.
+    /// Family and prefix length of each key: an address and the prefixes starting at it differ here; 0: unused.
     private var tags: [UInt16]
     private var values: [Int32]
-    private var used: [Bool]
     private let mask: Int
     private(set) var count = 0
 
     /// A table for up to `capacity` keys.
     init(capacity: Int) {
         var size = 16
-        while size < capacity * 2 { size <<= 1 }
+        while size * 2 < capacity * 3 { size <<= 1 }  // at most two thirds full: 352 KiB for 10,000 blocks
         keys = [UInt128](repeating: 0, count: size)
         tags = [UInt16](repeating: 0, count: size)
         values = [Int32](repeating: 0, count: size)
-        used = [Bool](repeating: false, count: size)
         mask = size - 1
     }
 
@@ -48,11 +46,10 @@ struct AddressSlots: Sendable {
 
     private mutating func insert(key: UInt128, tag: UInt16, _ value: Int) {
         var position = bucket(key, tag)
-        while used[position] {
+        while tags[position] != 0 {
             if keys[position] == key && tags[position] == tag { return }
             position = (position + 1) & mask
         }
-        used[position] = true
         keys[position] = key
         tags[position] = tag
         values[position] = Int32(value)
@@ -61,7 +58,7 @@ struct AddressSlots: Sendable {
 
     private func find(key: UInt128, tag: UInt16) -> Int? {
         var position = bucket(key, tag)
-        while used[position] {
+        while tags[position] != 0 {
             if keys[position] == key && tags[position] == tag { return Int(values[position]) }
             position = (position + 1) & mask
         }
