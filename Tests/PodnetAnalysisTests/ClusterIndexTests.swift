@@ -76,8 +76,8 @@ struct ClusterIndexTests {
         #expect(index.remoteBlockOwners == Set(remote.compactMap(\.node)).count)
         let sorted = remote.filter { $0.block.family == .ipv4 }.sorted { ($0.block, $0.tunnelIP) < ($1.block, $1.tunnelIP) }
         var seen: Set<IPPrefix> = []
-        #expect(index.sortedRemoteBlocks(.ipv4) == sorted.filter { seen.insert($0.block).inserted })
-        #expect(index.sortedRemoteBlocks(.ipv6).isEmpty)
+        #expect(index.sortedPositions(.ipv4).map { index.remoteBlocks[Int($0)] } == sorted.filter { seen.insert($0.block).inserted })
+        #expect(index.sortedPositions(.ipv6).isEmpty)
         for expected in remote { #expect(index.remoteBlockSlots[expected.block] != nil) }
 
         // Owners: the last affinity not being deleted decides; a block without one has no owner.

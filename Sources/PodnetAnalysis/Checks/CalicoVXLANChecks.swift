@@ -258,12 +258,14 @@ extension Analysis {
 
         // Expected remote blocks.
         var reportedTunnelIPs: Set<IPAddress> = []
-        let expectedBlocks =
+        let expectedBlocks = expectations.calico.expectedRemoteBlocks
+        let order =
             remoteBlocksFromCluster
-            ? clusterIndex?.sortedRemoteBlocks(family) ?? []
-            : ClusterIndex.sortedUnique(expectations.calico.expectedRemoteBlocks.filter { $0.block.family == family })
+            ? clusterIndex?.sortedPositions(family) ?? []
+            : ClusterIndex.sortedUniquePositions(expectedBlocks, family: family)
         allRoutes.withUnsafeBufferPointer { routes in
-            for expected in expectedBlocks {
+            for blockPosition in order {
+                let expected = expectedBlocks[Int(blockPosition)]
                 // The main-table routes to the block, read in place: the first through the device, else
                 // whether one goes via a gateway elsewhere (CrossSubnet).
                 var throughDevice: Int?
