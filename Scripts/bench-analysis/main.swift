@@ -79,6 +79,12 @@ for _ in 0..<rounds {
 print("routes \(snapshot.routes.count) neighbours \(snapshot.neighbours.count) fdb \(snapshot.fdb.count)")
 if let lastWith { print("with cluster: median \(median(withTimes)) ms; findings \(lastWith.findings.map { "\($0.check)" })") }
 if let lastWithout { print("without: median \(median(withoutTimes)) ms; findings \(lastWithout.findings.map { "\($0.check)" })") }
+var indexTimes: [Double] = []
+for _ in 0..<max(rounds / 4, 3) {
+    let t0 = now(); let index = ClusterIndex(view: view); indexTimes.append(now() - t0)
+    precondition(index.view.nodes.count == nodes)
+}
+print("indexing the view (once per change of the cluster): median \(median(indexTimes)) ms")
 if !withTimes.isEmpty, !withoutTimes.isEmpty {
     let extra = median(withTimes) - median(withoutTimes)
     print("the cluster's extra cost: \(extra) ms per analysis (x\(median(withTimes) / median(withoutTimes)))")
