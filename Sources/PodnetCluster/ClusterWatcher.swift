@@ -27,7 +27,8 @@ public final class ClusterWatcher: Sendable {
         var lastError: String?
         var outageSince: ContinuousClock.Instant?
         var version = 0
-        var cached: (version: Int, view: ClusterView)?
+        /// The view of `version`, indexed once for every analysis until the cluster changes.
+        var cached: (version: Int, index: ClusterIndex)?
     }
 
     let client: KubeAPIClient
@@ -92,16 +93,18 @@ public final class ClusterWatcher: Sendable {
             }
             // Age: 0 while every watch is connected; else since the oldest contact of a disconnected one.
             let age = streams.filter { !$0.connected }.compactMap(\.lastContact).map { Self.seconds(now - $0) }.max() ?? 0
-            let view: ClusterView
+            let index: ClusterIndex
             if let cached = shared.cached, cached.version == shared.version {
-                view = cached.view
+                index = cached.index
             } else {
-                view = shared.state.view(
+                let view = shared.state.view(
                     nodeName: nodeName, nodeNameSource: nodeNameSource,
                     source: "\(client.credentials.server) (\(client.credentials.origin))", observedAt: RFC3339.now())
-                shared.cached = (shared.version, view)
+                index = ClusterIndex(view: view)
+                shared.cached = (shared.version, index)
             }
-            var input = ClusterInput(view: view, viewAgeSeconds: age, maxViewAgeSeconds: maxViewAgeSeconds, outage: outage)
+            var input = ClusterInput(
+                indexedView: index, viewAgeSeconds: age, maxViewAgeSeconds: maxViewAgeSeconds, outage: outage)
             input.accessRemedy = remedy
             return input
         }

@@ -20,13 +20,17 @@ public enum Analyzer {
     public static func analyze(
         snapshot: NodeSnapshot, expectations: Expectations, cluster: ClusterInput, checkedAt: String
     ) -> Report {
-        let usable = cluster.usableView
+        let usable = cluster.usableIndex
         var effective = expectations
         var sources: [ExpectationSource] = []
         if let usable {
-            (effective, sources) = ClusterExpectations.merge(expectations, view: usable)
+            (effective, sources) = ClusterExpectations.merge(expectations, index: usable)
         }
-        let analysis = Analysis(snapshot: snapshot, expectations: effective, cluster: usable, ipamd: cluster.ipamd)
+        // The remote blocks are the index's own when the config named none: its sorted and hashed forms serve.
+        let blocksFromCluster = usable != nil && expectations.calico.expectedRemoteBlocks.isEmpty
+        let analysis = Analysis(
+            snapshot: snapshot, expectations: effective, cluster: usable, ipamd: cluster.ipamd,
+            remoteBlocksFromCluster: blocksFromCluster)
         analysis.run()
         analysis.checkClusterStatus(cluster)
         if cluster.ipamd != nil {
@@ -70,19 +74,37 @@ final class Analysis {
     var vxlanRouteCount = 0
     var vtepCount = 0
     var capacity = CapacityReport()
+    /// The VTEPs the route check found programmed, by VXLAN device.
+    var programmedVTEPs: [InterfaceIndex: ProgrammedVTEPs] = [:]
     /// The cluster's view, when it is young enough to check against.
-    let cluster: ClusterView?
+    var cluster: ClusterView? { clusterIndex?.view }
+    /// That view, indexed.
+    let clusterIndex: ClusterIndex?
+    /// Whether `expectations.calico.expectedRemoteBlocks` are `clusterIndex.remoteBlocks`.
+    let remoteBlocksFromCluster: Bool
     /// ipamd's record of pod IPs (AWS VPC CNI).
     let ipamd: IpamdView?
 
-    init(snapshot: NodeSnapshot, expectations: Expectations, cluster: ClusterView? = nil, ipamd: IpamdView? = nil) {
+    init(
+        snapshot: NodeSnapshot, expectations: Expectations, cluster: ClusterIndex? = nil, ipamd: IpamdView? = nil,
+        remoteBlocksFromCluster: Bool = false
+    ) {
         self.snapshot = snapshot
         self.expectations = expectations
-        self.cluster = cluster
+        self.clusterIndex = cluster
         self.ipamd = ipamd
-        var watched: Set<IPPrefix> = []
-        for expected in expectations.calico.expectedRemoteBlocks { watched.insert(expected.block.network) }
-        for expected in expectations.hostGW.expectedRoutes { watched.insert(expected.cidr.network) }
+        let fromCluster = remoteBlocksFromCluster && cluster != nil
+        self.remoteBlocksFromCluster = fromCluster
+        let watched: AddressSlots
+        if fromCluster, let cluster, expectations.hostGW.expectedRoutes.isEmpty {
+            watched = cluster.remoteBlockSlots
+        } else {
+            var slots = AddressSlots(
+                capacity: expectations.calico.expectedRemoteBlocks.count + expectations.hostGW.expectedRoutes.count)
+            for expected in expectations.calico.expectedRemoteBlocks { slots.insert(expected.block.network, slots.count) }
+            for expected in expectations.hostGW.expectedRoutes { slots.insert(expected.cidr.network, slots.count) }
+            watched = slots
+        }
         let index = NodeIndex(
             snapshot: snapshot,
             vxlanDeviceNames: [expectations.calico.vxlanDevice, expectations.calico.vxlanDeviceV6],

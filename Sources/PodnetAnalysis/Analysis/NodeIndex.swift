@@ -71,8 +71,10 @@ struct NodeIndex {
     let vxlanHostRouteDestinations: Set<IPAddress>
     /// Main-table routes installed by BIRD (Calico in BGP mode).
     let birdRouteCount: Int
-    /// The routes, in any table, whose destination (canonical) the expectations name.
-    let watchedRoutes: [IPPrefix: [Route]]
+    /// The destinations (canonical) the expectations name, each with its slot.
+    let watched: AddressSlots
+    /// The routes, in any table, to each watched destination, by slot.
+    let watchedRoutes: WatchedRoutes
     /// Positions of the routes of the tables other than main and local (the VPC CNI's per-ENI
     /// tables), by table.
     let otherTableRoutes: [RouteTable: [Int]]
@@ -97,8 +99,9 @@ struct NodeIndex {
     /// Whether the VPC CNI's host rule (`from all fwmark 0x80/0x80 lookup main`) is present.
     let hasVPCCNIHostRule: Bool
 
-    init(snapshot: NodeSnapshot, vxlanDeviceNames: [String], watched: Set<IPPrefix>, blockSize: Int, blockSizeV6: Int) {
+    init(snapshot: NodeSnapshot, vxlanDeviceNames: [String], watched: AddressSlots, blockSize: Int, blockSizeV6: Int) {
         self.snapshot = snapshot
+        self.watched = watched
 
         var linksByIndex: [InterfaceIndex: Link] = [:]
         var linksByName: [String: Link] = [:]
@@ -142,7 +145,7 @@ struct NodeIndex {
         var directBlockGateways: Set<IPAddress> = []
         var vxlanHostRouteDestinations: Set<IPAddress> = []
         var birdRouteCount = 0
-        var watchedRoutes: [IPPrefix: [Route]] = [:]
+        var watchedRoutes = WatchedRoutes(slots: watched.count)
         var tablesWithDefaultRoute: Set<TableKey> = []
         var otherTableRoutes: [RouteTable: [Int]] = [:]
         var defaultRouteDevices: Set<InterfaceIndex> = []
@@ -158,8 +161,8 @@ struct NodeIndex {
                 if table != .main, table != .local {
                     otherTableRoutes[table, default: []].append(position)
                 }
-                if !watched.isEmpty, watched.contains(destination.network) {
-                    watchedRoutes[destination.network, default: []].append(routes[position])
+                if watched.count > 0, let slot = watched[destination.network] {
+                    watchedRoutes.append(position, slot: slot)
                 }
                 if destination.length == 0 {
                     if type == .unicast {
@@ -240,6 +243,7 @@ struct NodeIndex {
         var vxlanNeighbourList: [InterfaceIndex: [Neighbour]] = [:]
         var vxlanFDB: [InterfaceIndex: [HardwareAddress: [FDBEntry]]] = [:]
         if hasVXLAN {
+            vxlanNeighbours.reserveCapacity(snapshot.neighbours.count)
             for neighbour in snapshot.neighbours where roles[neighbour.interfaceIndex] == .vxlan {
                 let key = NeighbourKey(interfaceIndex: neighbour.interfaceIndex, address: neighbour.address)
                 if vxlanNeighbours[key] == nil { vxlanNeighbours[key] = neighbour }
@@ -281,6 +285,14 @@ struct NodeIndex {
     /// The interface's name, or `ifN` when the snapshot has no such link.
     func name(_ index: InterfaceIndex) -> String {
         linksByIndex[index]?.name ?? "if\(index.rawValue)"
+    }
+
+    /// The routes, in any table, whose destination is `prefix` (canonical), in snapshot order.
+    func watchedRoutes(_ prefix: IPPrefix) -> [Route] {
+        guard let slot = watched[prefix] else { return [] }
+        var routes: [Route] = []
+        watchedRoutes.forEachPosition(slot: slot) { routes.append(snapshot.routes[$0]) }
+        return routes
     }
 
     /// The routes at `positions` in the snapshot.
@@ -371,59 +383,32 @@ struct PrefixSet {
     func contains(_ address: IPAddress) -> Bool { longestMatch(address) != nil }
 }
 
-/// A hash table from addresses to small integers with a cheap multiplicative hash (no SipHash):
-/// for per-route lookups of tunnel IPs, which happen once per route on nodes with 100k routes.
-struct AddressSlots {
-    private var keys: [UInt128]
-    private var values: [Int32]
-    private var used: [Bool]
-    private let mask: Int
-    private(set) var count = 0
 
-    /// A table for up to `capacity` addresses.
-    init(capacity: Int) {
-        var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        keys = [UInt128](repeating: 0, count: size)
-        values = [Int32](repeating: 0, count: size)
-        used = [Bool](repeating: false, count: size)
-        mask = size - 1
+/// Positions (in `snapshot.routes`) of the routes to each watched destination, by slot: one array
+/// for all slots instead of an array per destination (10,000 allocations on a 5,000-node cluster).
+struct WatchedRoutes {
+    /// The first position per slot; -1: no route.
+    private var first: [Int32]
+    /// Further positions per slot (rare: the same destination in several tables or with several metrics).
+    private var more: [Int: [Int]] = [:]
+
+    init(slots: Int) {
+        first = [Int32](repeating: -1, count: slots)
     }
 
-    /// IPv4 addresses are kept apart from IPv6 ones by a bit no IPv6 value here can share meaningfully.
-    private static func key(_ address: IPAddress) -> UInt128 {
-        switch address {
-        case .v4(let bits): return UInt128(bits) | (UInt128(1) << 127) | (UInt128(1) << 126)
-        case .v6(let bits): return bits
+    mutating func append(_ position: Int, slot: Int) {
+        if first[slot] < 0 {
+            first[slot] = Int32(position)
+        } else {
+            more[slot, default: []].append(position)
         }
     }
 
-    private func bucket(_ key: UInt128) -> Int {
-        let folded = UInt64(truncatingIfNeeded: key) ^ UInt64(truncatingIfNeeded: key >> 64) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: (folded &* 0xBF58_476D_1CE4_E5B9) >> 32) & mask
-    }
-
-    /// Sets `address`'s value (the first one given wins).
-    mutating func insert(_ address: IPAddress, _ value: Int) {
-        let key = Self.key(address)
-        var position = bucket(key)
-        while used[position] {
-            if keys[position] == key { return }
-            position = (position + 1) & mask
-        }
-        used[position] = true
-        keys[position] = key
-        values[position] = Int32(value)
-        count += 1
-    }
-
-    subscript(address: IPAddress) -> Int? {
-        let key = Self.key(address)
-        var position = bucket(key)
-        while used[position] {
-            if keys[position] == key { return Int(values[position]) }
-            position = (position + 1) & mask
-        }
-        return nil
+    /// Calls `body` with each position of the slot, in snapshot order.
+    func forEachPosition(slot: Int, _ body: (Int) -> Void) {
+        guard first[slot] >= 0 else { return }
+        body(Int(first[slot]))
+        if more.isEmpty { return }
+        for position in more[slot] ?? [] { body(position) }
     }
 }

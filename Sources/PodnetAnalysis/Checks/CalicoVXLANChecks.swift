@@ -207,17 +207,23 @@ extension Analysis {
 
         // VTEPs: permanent neighbour (tunnel IP → MAC) joined with FDB (MAC → node IP).
         let neighbours = index.vxlanNeighbourList[device] ?? []
-        var vteps: [IPAddress: (neighbour: Neighbour, fdb: [FDBEntry])] = [:]
+        // By slot (an array), found through the cheap address table: no dictionary of 5,000 tuples.
+        var vtepList: [VTEP] = []
+        vtepList.reserveCapacity(neighbours.count)
         var vtepSlots = AddressSlots(capacity: neighbours.count)
-        for neighbour in neighbours where neighbour.state.contains(.permanent) && vteps[neighbour.address] == nil {
+        for neighbour in neighbours where neighbour.state.contains(.permanent) && vtepSlots[neighbour.address] == nil {
             guard let mac = neighbour.mac else { continue }
-            let entries = (fdb[mac] ?? []).filter { $0.destination != nil }
+            // The FDB's own array when every entry has a destination (the usual case): no copy per VTEP.
+            let all = fdb[mac] ?? []
+            let entries = all.allSatisfy { $0.destination != nil } ? all : all.filter { $0.destination != nil }
             if !entries.isEmpty {
-                vteps[neighbour.address] = (neighbour, entries)
-                vtepSlots.insert(neighbour.address, vtepSlots.count)
+                vtepSlots.insert(neighbour.address, vtepList.count)
+                vtepList.append(VTEP(neighbour: neighbour, fdb: entries))
             }
         }
-        vtepCount += vteps.count
+        vtepCount += vtepList.count
+        programmedVTEPs[device] = ProgrammedVTEPs(slots: vtepSlots, list: vtepList)
+        func vteps(_ tunnelIP: IPAddress) -> VTEP? { vtepSlots[tunnelIP].map { vtepList[$0] } }
 
         // One cheap lookup per route: which VTEP it goes to (remembering the last, which often repeats).
         var routed = [Bool](repeating: false, count: vtepSlots.count)
@@ -254,35 +260,56 @@ extension Analysis {
         // Expected remote blocks.
         var reportedTunnelIPs: Set<IPAddress> = []
         let expectedBlocks = expectations.calico.expectedRemoteBlocks
-            .filter { $0.block.family == family }
-            .sorted { ($0.block.network, $0.tunnelIP) < ($1.block.network, $1.tunnelIP) }
-        var seenBlocks: Set<IPPrefix> = []
-        for expected in expectedBlocks {
-            let block = expected.block.network
-            guard seenBlocks.insert(block).inserted else { continue }
-            let candidates = (index.watchedRoutes[block] ?? []).filter { $0.table == .main }
-            if let route = candidates.first(where: { $0.nextHops.contains { $0.interfaceIndex == device } }) {
-                let gateway = route.nextHops.first { $0.interfaceIndex == device }?.gateway
-                if gateway != expected.tunnelIP {
-                    reportedTunnelIPs.insert(expected.tunnelIP)
-                    reportWrongNextHop(route: route, expected: expected, gateway: gateway, link: link, vteps: vteps)
+        let order =
+            remoteBlocksFromCluster
+            ? clusterIndex?.sortedPositions(family) ?? []
+            : ClusterIndex.sortedUniquePositions(expectedBlocks, family: family)
+        allRoutes.withUnsafeBufferPointer { routes in
+            for blockPosition in order {
+                let expected = expectedBlocks[Int(blockPosition)]
+                // The main-table routes to the block, read in place: the first through the device, else
+                // whether one goes via a gateway elsewhere (CrossSubnet).
+                var throughDevice: Int?
+                var viaGateway = false
+                if let slot = index.watched[expected.block.network] {
+                    index.watchedRoutes.forEachPosition(slot: slot) { position in
+                        guard throughDevice == nil, routes[position].table == .main else { return }
+                        if routes[position].nextHops.contains(where: { $0.interfaceIndex == device }) {
+                            throughDevice = position
+                        } else if routes[position].type == .unicast,
+                            routes[position].nextHops.contains(where: { $0.gateway != nil })
+                        {
+                            viaGateway = true
+                        }
+                    }
                 }
-            } else if candidates.contains(where: { route in
-                route.type == .unicast && route.nextHops.contains { $0.gateway != nil }
-            }) {
-                // CrossSubnet: routed directly (the cluster checks judge the gateway); its VTEP is not unrouted.
-                reportedTunnelIPs.insert(expected.tunnelIP)
-                continue
-            } else {
-                reportedTunnelIPs.insert(expected.tunnelIP)
-                reportMissingBlockRoute(
-                    expected: expected, candidates: candidates, link: link, vtep: vteps[expected.tunnelIP])
+                if let position = throughDevice {
+                    let gateway = routes[position].nextHops.first { $0.interfaceIndex == device }?.gateway
+                    if gateway != expected.tunnelIP {
+                        reportedTunnelIPs.insert(expected.tunnelIP)
+                        reportWrongNextHop(
+                            route: routes[position], expected: expected, gateway: gateway, link: link, vteps: vteps)
+                    }
+                } else if viaGateway {
+                    // CrossSubnet: routed directly (the cluster checks judge the gateway); its VTEP is not unrouted.
+                    reportedTunnelIPs.insert(expected.tunnelIP)
+                    continue
+                } else {
+                    reportedTunnelIPs.insert(expected.tunnelIP)
+                    let candidates = index.watchedRoutes(expected.block.network).filter { $0.table == .main }
+                    reportMissingBlockRoute(
+                        expected: expected, candidates: candidates, link: link, vtep: vteps(expected.tunnelIP))
+                }
             }
         }
 
         // VTEPs nothing is routed through.
-        for (tunnelIP, vtep) in vteps.sorted(by: { $0.key < $1.key }) {
-            guard let slot = vtepSlots[tunnelIP], !routed[slot], !reportedTunnelIPs.contains(tunnelIP) else { continue }
+        // Sorted after filtering: on a healthy node every VTEP is routed, and sorting 5,000 cost more than the check.
+        let unrouted = vtepList.indices.filter { slot in
+            !routed[slot] && !reportedTunnelIPs.contains(vtepList[slot].neighbour.address)
+        }
+        for vtep in unrouted.map({ vtepList[$0] }).sorted(by: { $0.neighbour.address < $1.neighbour.address }) {
+            let tunnelIP = vtep.neighbour.address
             if index.vxlanHostRouteDestinations.contains(tunnelIP) { continue }  // borrowed tunnel IP
             let hosts = vtep.fdb.compactMap(\.destination)
             if hosts.contains(where: { index.directBlockGateways.contains($0) }) { continue }  // CrossSubnet
@@ -302,6 +329,21 @@ extension Analysis {
                         + "calico-node's log on this node (kubectl -n calico-system logs POD -c calico-node | grep "
                         + "-i vxlan) and restart calico-node here — \(calicoNodeCommands)."))
         }
+    }
+
+    /// A programmed VTEP: a permanent neighbour (tunnel IP → MAC) and its FDB entries with a destination.
+    struct VTEP {
+        let neighbour: Neighbour
+        let fdb: [FDBEntry]
+    }
+
+    /// A VXLAN device's programmed VTEPs by tunnel IP, as the route check found them (the cluster
+    /// check compares each Node with them first).
+    struct ProgrammedVTEPs {
+        let slots: AddressSlots
+        let list: [VTEP]
+
+        subscript(tunnelIP: IPAddress) -> VTEP? { slots[tunnelIP].map { list[$0] } }
     }
 
     private func reportUnresolved(
@@ -351,12 +393,12 @@ extension Analysis {
 
     private func reportWrongNextHop(
         route: Route, expected: ExpectedRemoteBlock, gateway: IPAddress?, link: Link,
-        vteps: [IPAddress: (neighbour: Neighbour, fdb: [FDBEntry])]
+        vteps: (IPAddress) -> VTEP?
     ) {
         let block = expected.block.network
         var evidence = [syntax.route(route)]
         for tunnelIP in [gateway, expected.tunnelIP].compactMap({ $0 }) {
-            if let vtep = vteps[tunnelIP] { evidence.append(syntax.neighbour(vtep.neighbour)) }
+            if let vtep = vteps(tunnelIP) { evidence.append(syntax.neighbour(vtep.neighbour)) }
         }
         let actual = gateway.map(\.description) ?? "no gateway"
         add(
@@ -377,7 +419,7 @@ extension Analysis {
 
     private func reportMissingBlockRoute(
         expected: ExpectedRemoteBlock, candidates: [Route], link: Link,
-        vtep: (neighbour: Neighbour, fdb: [FDBEntry])?
+        vtep: VTEP?
     ) {
         let block = expected.block.network
         var evidence = candidates.map(syntax.route)

@@ -5,8 +5,9 @@ import PodnetModel
 extension Analysis {
     /// Runs the cluster-derived Calico checks; nothing without a usable view.
     func checkCalicoAgainstCluster() {
-        guard let view = cluster else { return }
-        if view.localNode == nil {
+        guard let clusterIndex else { return }
+        let view = clusterIndex.view
+        if clusterIndex.localNodePosition == nil {
             add(
                 Finding(
                     check: .clusterNodeUnknown, object: view.nodeName,
@@ -20,16 +21,16 @@ extension Analysis {
                     remediation: "Compare kubectl get nodes -o name with the name podnetd used; set nodeName in "
                         + "podnetd's config, or NODE_NAME through the downward API (spec.nodeName) in its DaemonSet."))
         }
-        for family in clusterVTEPFamilies(view) { checkVTEPsAgainstCluster(view, family: family) }
-        checkLeakedBlockRoutes(view)
-        checkOwnBlocksBlackholed(view)
+        for family in clusterVTEPFamilies(view) { checkVTEPsAgainstCluster(clusterIndex, family: family) }
+        checkLeakedBlockRoutes(clusterIndex)
+        checkOwnBlocksBlackholed(clusterIndex)
         checkDirectBlockRoutesAgainstCluster(view)
         checkPoolNodeSelectors(view)
     }
 
     /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
     func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
-        guard let node = cluster?.localNode else { return [] }
+        guard let node = clusterIndex?.localNode else { return [] }
         let names = ClusterVTEPAnnotations(family)
         let address = family == .ipv6 ? node.calicoIPv6Address?.address : node.calicoIPv4Address?.address
         let tunnel = family == .ipv6 ? node.vxlanTunnelAddressV6 : node.vxlanTunnelAddress
@@ -51,14 +52,26 @@ extension Analysis {
 
     /// Every other node with a tunnel address and MAC: a permanent neighbour tunnel IP → exactly its
     /// MAC, and an FDB entry for that MAC → exactly its node address.
-    private func checkVTEPsAgainstCluster(_ view: ClusterView, family: AddressFamily) {
+    private func checkVTEPsAgainstCluster(_ clusterIndex: ClusterIndex, family: AddressFamily) {
         let calico = expectations.calico
+        let view = clusterIndex.view
         let names = ClusterVTEPAnnotations(family)
         guard let device = index.linksByName[calico.device(for: family)] else { return }
         let fdb = index.vxlanFDB[device.index] ?? [:]
+        let programmed = programmedVTEPs[device.index]
         // 5,000 nodes on a healthy node: compare first, build text (evidence) only for a problem.
-        for position in view.nodes.indices where view.nodes[position].name != view.nodeName {
-            guard let (tunnelIP, mac, underlay) = view.nodes[position].vtep(family) else { continue }
+        for vtep in clusterIndex.remoteVTEPs(family) {
+            // The VTEP the route check found for the tunnel IP (the kernel keeps one neighbour per device
+            // and address): when it has the node's MAC and address, both hold, without hashing MACs again.
+            if let found = programmed?[vtep.tunnelIP], found.neighbour.mac == vtep.mac,
+                found.fdb.contains(where: { vtep.underlay == nil || $0.destination == vtep.underlay })
+            {
+                continue
+            }
+            let tunnelIP = vtep.tunnelIP
+            let mac = vtep.mac
+            let underlay = vtep.underlay
+            let position = vtep.position
             let neighbour = index.vxlanNeighbours[NodeIndex.NeighbourKey(interfaceIndex: device.index, address: tunnelIP)]
             let entries = fdb[mac] ?? []
             let neighbourHolds = neighbour?.mac == mac && neighbour?.state.contains(.permanent) == true
@@ -121,27 +134,29 @@ extension Analysis {
 
     /// Block routes through the VXLAN device, and Felix blackholes, for blocks no node owns (or this
     /// node's own blocks sent through the tunnel).
-    private func checkLeakedBlockRoutes(_ view: ClusterView) {
-        var owners: [IPPrefix: String] = [:]
-        owners.reserveCapacity(view.blockAffinities.count)
-        for affinity in view.blockAffinities where !affinity.deleted { owners[affinity.cidr.network] = affinity.node }
+    private func checkLeakedBlockRoutes(_ clusterIndex: ClusterIndex) {
         var leaks: [IPPrefix: (reason: String, routes: [Route])] = [:]
-        for positions in index.routesViaVXLAN.values {
-            for position in positions {
-                let route = snapshot.routes[position]
-                guard route.table == .main, !route.destination.isHost else { continue }
-                let block = route.destination.network
-                switch owners[block] {
-                case nil:
-                    leaks[block, default: ("no node owns it (no BlockAffinity)", [])].routes.append(route)
-                case view.nodeName?:
-                    leaks[block, default: ("it is this node's own block", [])].routes.append(route)
-                default:
-                    continue
+        var leaked: [(position: Int, ownedHere: Bool)] = []
+        // Routes are read in place; only a leak's route is copied.
+        snapshot.routes.withUnsafeBufferPointer { routes in
+            for positions in index.routesViaVXLAN.values {
+                for position in positions {
+                    guard routes[position].table == .main, !routes[position].destination.isHost else { continue }
+                    switch clusterIndex.ownedHere(routes[position].destination.network) {
+                    case nil: leaked.append((position, false))
+                    case true?: leaked.append((position, true))
+                    case false?: continue
+                    }
                 }
             }
         }
-        for route in index.felixBlackholes where route.table == .main && owners[route.destination.network] == nil {
+        for (position, ownedHere) in leaked {
+            let route = snapshot.routes[position]
+            let reason = ownedHere ? "it is this node's own block" : "no node owns it (no BlockAffinity)"
+            leaks[route.destination.network, default: (reason, [])].routes.append(route)
+        }
+        for route in index.felixBlackholes
+        where route.table == .main && clusterIndex.ownedHere(route.destination.network) == nil {
             leaks[route.destination.network, default: ("no node owns it (no BlockAffinity)", [])].routes.append(route)
         }
         for (block, leak) in leaks.sorted(by: { $0.key < $1.key }) {
@@ -161,16 +176,16 @@ extension Analysis {
     }
 
     /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`.
-    private func checkOwnBlocksBlackholed(_ view: ClusterView) {
+    private func checkOwnBlocksBlackholed(_ clusterIndex: ClusterIndex) {
         let blackholes = Set(index.felixBlackholes.map(\.destination.network))
         let reported = Set(findings.filter { $0.check == .blockBlackholeMissing }.map(\.object))
-        for affinity in view.blockAffinities where affinity.node == view.nodeName && affinity.isConfirmed {
-            let block = affinity.cidr.network
+        for affinity in clusterIndex.ownBlocks {
+            let block = affinity.block
             guard !blackholes.contains(block), !reported.contains(block.description) else { continue }
             add(
                 Finding(
                     check: .blockBlackholeMissing, object: block.description,
-                    summary: "block \(block) is affine to this node (BlockAffinity \(affinity.name)) but has no blackhole route",
+                    summary: "block \(block) is affine to this node (BlockAffinity \(affinity.affinity)) but has no blackhole route",
                     detail: "Felix installs `blackhole BLOCK proto 80` for each block this node owns, so that packets "
                         + "to addresses of the block no pod holds are dropped here instead of following the default "
                         + "route out of the node. The cluster says \(block) belongs here; Felix has not programmed it.",

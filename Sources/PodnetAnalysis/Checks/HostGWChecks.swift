@@ -10,7 +10,7 @@ extension Analysis {
         for route in expected {
             let cidr = route.cidr.network
             guard seen.insert(cidr).inserted else { continue }
-            let candidates = (index.watchedRoutes[cidr] ?? []).filter { $0.table == .main }
+            let candidates = index.watchedRoutes(cidr).filter { $0.table == .main }
             if candidates.contains(where: { candidate in
                 candidate.type == .unicast && candidate.nextHops.contains { $0.gateway == route.gateway }
             }) {

@@ -8,10 +8,18 @@ public enum ClusterExpectations {
     public static func merge(
         _ expectations: Expectations, view: ClusterView, table: ENILimitsTable = .embedded
     ) -> (expectations: Expectations, sources: [ExpectationSource]) {
+        merge(expectations, index: ClusterIndex(view: view), table: table)
+    }
+
+    /// `merge` with the view indexed beforehand (what the daemon keeps per view).
+    public static func merge(
+        _ expectations: Expectations, index: ClusterIndex, table: ENILimitsTable = .embedded
+    ) -> (expectations: Expectations, sources: [ExpectationSource]) {
+        let view = index.view
         var merged = expectations
         var sources: [ExpectationSource] = []
         let explicit = expectations.explicitKeys
-        let local = view.localNode
+        let local = index.localNode
 
         // Pod CIDRs and block sizes: the IP pools.
         if !expectations.podCIDRs.isEmpty || explicit.contains("podCIDRs") {
@@ -40,9 +48,9 @@ public enum ClusterExpectations {
         if !expectations.calico.expectedRemoteBlocks.isEmpty {
             sources.append(ExpectationSource(expectation: "remoteBlocks", source: "config (calico.expectedRemoteBlocks)"))
         } else {
-            let remote = remoteBlocks(view: view)
+            let remote = index.remoteBlocks
             merged.calico.expectedRemoteBlocks = remote
-            let owners = Set(remote.compactMap(\.node)).count
+            let owners = index.remoteBlockOwners
             sources.append(
                 ExpectationSource(
                     expectation: "remoteBlocks",
@@ -77,29 +85,5 @@ public enum ClusterExpectations {
             sources.append(ExpectationSource(expectation: "instanceType", source: expectations.instanceTypeSource))
         }
         return (merged, sources)
-    }
-
-    /// The blocks this node must route to other nodes: confirmed affinities of other nodes in pools
-    /// that use VXLAN (every pool when the view has none), each via its owner's tunnel IP.
-    static func remoteBlocks(view: ClusterView) -> [ExpectedRemoteBlock] {
-        // Only the tunnel addresses: copying 5,000 whole nodes per analysis costs more than the rest.
-        var tunnelByName: [String: IPAddress] = [:]
-        var tunnelV6ByName: [String: IPAddress] = [:]  // projectcalico.org/IPv6VXLANTunnelAddr, for IPv6 blocks
-        tunnelByName.reserveCapacity(view.nodes.count)
-        for position in view.nodes.indices {
-            if let tunnel = view.nodes[position].vxlanTunnelAddress { tunnelByName[view.nodes[position].name] = tunnel }
-            if let tunnel = view.nodes[position].vxlanTunnelAddressV6 { tunnelV6ByName[view.nodes[position].name] = tunnel }
-        }
-        let vxlanPools = view.pools.filter(\.usesVXLAN)
-        var expected: [ExpectedRemoteBlock] = []
-        expected.reserveCapacity(view.blockAffinities.count)
-        for affinity in view.blockAffinities where affinity.isConfirmed && affinity.node != view.nodeName {
-            let block = affinity.cidr.network
-            if !view.pools.isEmpty, !vxlanPools.contains(where: { $0.cidr.contains(block) }) { continue }
-            let tunnels = block.family == .ipv6 ? tunnelV6ByName : tunnelByName
-            guard let tunnelIP = tunnels[affinity.node], tunnelIP.family == block.family else { continue }
-            expected.append(ExpectedRemoteBlock(block: block, tunnelIP: tunnelIP, node: affinity.node))
-        }
-        return expected
     }
 }

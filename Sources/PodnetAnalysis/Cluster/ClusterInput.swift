@@ -3,8 +3,14 @@ import PodnetModel
 /// The analyzer's third input: the last good view of the cluster and of ipamd, and how current it
 /// is. The caller (check command, daemon) measures the age; the analyzer stays clock-free.
 public struct ClusterInput: Sendable, Hashable {
-    /// The last good view of the cluster; nil when there never was one.
-    public var view: ClusterView?
+    /// The last good view of the cluster, indexed; nil when there never was one. The daemon keeps the
+    /// index with its view, so analyses with an unchanged view do not rebuild it.
+    public var indexedView: ClusterIndex?
+    /// The last good view of the cluster; nil when there never was one. Setting it indexes it.
+    public var view: ClusterView? {
+        get { indexedView?.view }
+        set { indexedView = newValue.map(ClusterIndex.init(view:)) }
+    }
     /// Seconds since the view was last known to match the API server (0 while the watches are live).
     public var viewAgeSeconds: Int
     /// Older than this, the cluster-derived checks stop (with that reason).
@@ -23,7 +29,17 @@ public struct ClusterInput: Sendable, Hashable {
         view: ClusterView? = nil, viewAgeSeconds: Int = 0, maxViewAgeSeconds: Int = 600, outage: ClusterOutage? = nil,
         unavailableReason: String? = nil, ipamd: IpamdView? = nil
     ) {
-        self.view = view
+        self.init(
+            indexedView: view.map(ClusterIndex.init(view:)), viewAgeSeconds: viewAgeSeconds,
+            maxViewAgeSeconds: maxViewAgeSeconds, outage: outage, unavailableReason: unavailableReason, ipamd: ipamd)
+    }
+
+    /// The input with a view indexed beforehand (`ClusterIndex(view:)`).
+    public init(
+        indexedView: ClusterIndex?, viewAgeSeconds: Int = 0, maxViewAgeSeconds: Int = 600, outage: ClusterOutage? = nil,
+        unavailableReason: String? = nil, ipamd: IpamdView? = nil
+    ) {
+        self.indexedView = indexedView
         self.viewAgeSeconds = viewAgeSeconds
         self.maxViewAgeSeconds = maxViewAgeSeconds
         self.outage = outage
@@ -32,9 +48,12 @@ public struct ClusterInput: Sendable, Hashable {
     }
 
     /// The view the checks may use: present and not older than the bound.
-    public var usableView: ClusterView? {
-        guard let view, viewAgeSeconds <= maxViewAgeSeconds else { return nil }
-        return view
+    public var usableView: ClusterView? { usableIndex?.view }
+
+    /// The index of the view the checks may use (see `usableView`).
+    public var usableIndex: ClusterIndex? {
+        guard let indexedView, viewAgeSeconds <= maxViewAgeSeconds else { return nil }
+        return indexedView
     }
 }
 
