@@ -57,16 +57,23 @@ extension Analysis {
     /// The block's main-table unicast route with a gateway through a device that is neither a VXLAN
     /// device nor a workload veth.
     private func directRoute(for block: IPPrefix) -> DirectRoute? {
-        for route in index.watchedRoutes[block] ?? [] where route.table == .main && route.type == .unicast {
-            for hop in route.nextHops {
-                guard let gateway = hop.gateway, let deviceIndex = hop.interfaceIndex,
-                    let device = index.linksByIndex[deviceIndex], device.vxlan == nil,
-                    index.workloadKinds[deviceIndex] == nil
-                else { continue }
-                return (route, gateway, device.name)
+        guard let slot = index.watched[block] else { return nil }
+        var found: DirectRoute?
+        // Read in place: 10,000 expected blocks on a 5,000-node cluster, almost none routed directly.
+        snapshot.routes.withUnsafeBufferPointer { routes in
+            index.watchedRoutes.forEachPosition(slot: slot) { position in
+                guard found == nil, routes[position].table == .main, routes[position].type == .unicast else { return }
+                for hop in routes[position].nextHops {
+                    guard let gateway = hop.gateway, let deviceIndex = hop.interfaceIndex,
+                        let device = index.linksByIndex[deviceIndex], device.vxlan == nil,
+                        index.workloadKinds[deviceIndex] == nil
+                    else { continue }
+                    found = (routes[position], gateway, device.name)
+                    return
+                }
             }
         }
-        return nil
+        return found
     }
 
     private func reportWrongDirectGateway(
