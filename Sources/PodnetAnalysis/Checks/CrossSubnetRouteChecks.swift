@@ -56,17 +56,24 @@ extension Analysis {
 
     /// The block's main-table unicast route with a gateway through a device that is neither a VXLAN
     /// device nor a workload veth.
+    /// Reads the block's routes in place (`NodeIndex.watchedRoutes` keeps positions); copies only the one found.
     private func directRoute(for block: IPPrefix) -> DirectRoute? {
-        for route in index.watchedRoutes[block] ?? [] where route.table == .main && route.type == .unicast {
-            for hop in route.nextHops {
-                guard let gateway = hop.gateway, let deviceIndex = hop.interfaceIndex,
-                    let device = index.linksByIndex[deviceIndex], device.vxlan == nil,
-                    index.workloadKinds[deviceIndex] == nil
-                else { continue }
-                return (route, gateway, device.name)
+        guard let slot = index.watched[block] else { return nil }
+        var found: (position: Int, gateway: IPAddress, device: String)?
+        snapshot.routes.withUnsafeBufferPointer { routes in
+            index.watchedRoutes.forEachPosition(slot: slot) { position in
+                guard found == nil, routes[position].table == .main, routes[position].type == .unicast else { return }
+                for hop in routes[position].nextHops {
+                    guard let gateway = hop.gateway, let deviceIndex = hop.interfaceIndex,
+                        let device = index.linksByIndex[deviceIndex], device.vxlan == nil,
+                        index.workloadKinds[deviceIndex] == nil
+                    else { continue }
+                    found = (position, gateway, device.name)
+                    return
+                }
             }
         }
-        return nil
+        return found.map { (snapshot.routes[$0.position], $0.gateway, $0.device) }
     }
 
     private func reportWrongDirectGateway(
