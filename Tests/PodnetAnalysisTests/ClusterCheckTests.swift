@@ -163,4 +163,52 @@ struct ClusterCheckTests {
         let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
         expectFindings(report, .clusterNodeUnknown, severity: .warning, objects: ["not-this-one"])
     }
+
+    @Test("a node name the cluster does not know (hostname vs the Node's FQDN): this node's own blocks and VTEP are not expected as another node's")
+    func unknownNodeNameRaisesNoFalseAlarms() throws {
+        // The hostname is ip-10-10-2-193; the Node is registered under its FQDN.
+        var view = C.calicoView
+        let fqdn = C.localName + ".eu-west-1.compute.internal"
+        view.nodeNameSource = "hostname"
+        view.nodes[0].name = fqdn
+        view.blockAffinities[0].node = fqdn
+        let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(report, .clusterNodeUnknown, severity: .warning, objects: [C.localName])
+        // Without the fix: "no route for remote block 192.168.231.0/26 of node …compute.internal … (an IPAM
+        // conflict)" and "node …compute.internal: no neighbour entry 192.168.231.0 → …" — both about this node itself.
+        #expect(problemChecks(report) == ["cluster-node-unknown"], "\(summaries(report))")
+        // The other nodes are still checked: one of them unprogrammed is still found.
+        view.nodes.append(C.node("ip-10-10-3-7", ip: "10.10.3.7/24", tunnel: "192.168.12.128", mac: "66:aa:bb:cc:dd:01"))
+        view.blockAffinities.append(C.affinity("ip-10-10-3-7", "192.168.12.128/26"))
+        let other = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(other, .vxlanRouteMissing, severity: .critical, objects: ["192.168.12.128/26"])
+        expectFindings(other, .vxlanVTEPMissing, severity: .critical, objects: ["ip-10-10-3-7"])
+    }
+
+    @Test("a tunnel-address pool of /32 blocks: the remote tunnel address's own block is Felix's gateway-less route, not a wrong next hop")
+    func tunnelPoolOfHostBlocks() throws {
+        // Calico's documented dedicated pool for tunnel addresses (allowedUses: [Tunnel], blockSize 32):
+        // node ip-10-90-1-182's tunnel address 10.255.0.182 is the /32 block affine to it. Felix routes
+        // such a block as `10.255.0.182 dev vxlan.calico` (felix/dataplane/linux/route_mgr.go
+        // isRemoteTunnelRoute, vxlan_mgr.go tunnelRoute: "they ARE the VTEP"), the node's pod blocks via it.
+        var snapshot = try F.calico()
+        let vxlan = snapshot.index(of: "vxlan.calico")
+        let tunnel = F.address("10.255.0.182")
+        snapshot.modifyRoutes(to: "192.168.35.0/26") { $0.nextHops[0].gateway = tunnel }
+        for position in snapshot.neighbours.indices where snapshot.neighbours[position].address == F.address("192.168.35.0") {
+            snapshot.neighbours[position].address = tunnel
+        }
+        snapshot.routes.append(
+            Route(protocol_: .felix, scope: .link, destination: F.prefix("10.255.0.182/32"), nextHops: [NextHop(interfaceIndex: vxlan)]))
+        var view = C.calicoView
+        view.pools.append(CalicoIPPool(name: "tunnel-ippool", cidr: F.prefix("10.255.0.0/24"), blockSize: 32, vxlanMode: "Always"))
+        view.nodes[1].vxlanTunnelAddress = tunnel
+        view.blockAffinities.append(C.affinity("ip-10-90-1-182", "10.255.0.182/32"))
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+        // A real wrong next hop for such a block is still one.
+        snapshot.modifyRoutes(to: "10.255.0.182/32") { $0.nextHops = [NextHop(gateway: F.address("192.168.94.64"), interfaceIndex: vxlan, flags: .onlink)] }
+        let wrong = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(wrong, .vxlanRouteWrongNextHop, severity: .critical, objects: ["10.255.0.182/32"])
+    }
 }

@@ -267,6 +267,7 @@ extension Analysis {
         allRoutes.withUnsafeBufferPointer { routes in
             for blockPosition in order {
                 let expected = expectedBlocks[Int(blockPosition)]
+                if remoteBlocksFromCluster, isOwnTunnelUnderAnotherName(expected.tunnelIP) { continue }
                 // The main-table routes to the block, read in place: the first through the device, else
                 // whether one goes via a gateway elsewhere (CrossSubnet).
                 var throughDevice: Int?
@@ -285,7 +286,12 @@ extension Analysis {
                 }
                 if let position = throughDevice {
                     let gateway = routes[position].nextHops.first { $0.interfaceIndex == device }?.gateway
-                    if gateway != expected.tunnelIP {
+                    // A remote tunnel address that is its own block (a tunnel pool of /32 blocks) is routed
+                    // `TUNNEL dev DEVICE`, without a gateway: it is the VTEP itself
+                    // (felix/dataplane/linux/route_mgr.go isRemoteTunnelRoute, vxlan_mgr.go tunnelRoute).
+                    let tunnelsOwnBlock =
+                        gateway == nil && expected.block.isHost && expected.block.network.address == expected.tunnelIP
+                    if gateway != expected.tunnelIP && !tunnelsOwnBlock {
                         reportedTunnelIPs.insert(expected.tunnelIP)
                         reportWrongNextHop(
                             route: routes[position], expected: expected, gateway: gateway, link: link, vteps: vteps)

@@ -28,6 +28,15 @@ extension Analysis {
         checkPoolNodeSelectors(view)
     }
 
+    /// Whether a cluster-derived tunnel IP is this machine's own while the cluster knows no Node of
+    /// podnetd's node name (a hostname that is not the Node's name, a typo in `nodeName`): that Node
+    /// is this node under its real name, so its blocks and VTEP are not another node's to route to.
+    /// Only then is the address looked up: with the Node known, the index already leaves it out.
+    func isOwnTunnelUnderAnotherName(_ tunnelIP: IPAddress) -> Bool {
+        guard let clusterIndex, clusterIndex.localNodePosition == nil else { return false }
+        return index.addressesByIP[tunnelIP] != nil
+    }
+
     /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
     func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
         guard let node = clusterIndex?.localNode else { return [] }
@@ -68,6 +77,7 @@ extension Analysis {
             {
                 continue
             }
+            if isOwnTunnelUnderAnotherName(vtep.tunnelIP) { continue }
             let tunnelIP = vtep.tunnelIP
             let mac = vtep.mac
             let underlay = vtep.underlay
@@ -78,6 +88,8 @@ extension Analysis {
             let fdbHolds = entries.contains { $0.destination != nil && ($0.destination == underlay || underlay == nil) }
             if neighbourHolds && fdbHolds { continue }
             let node = view.nodes[position]
+            // The daemon tracks findings by (check, object): a node's IPv4 and IPv6 VTEPs need objects of their own.
+            let object = family == .ipv6 ? "\(node.name) (IPv6)" : node.name
             let destinations = entries.filter { $0.destination != nil }
             var stale: [String] = []
             var missing: [String] = []
@@ -103,7 +115,7 @@ extension Analysis {
             if !stale.isEmpty {
                 add(
                     Finding(
-                        check: .vxlanVTEPStale, object: node.name,
+                        check: .vxlanVTEPStale, object: object,
                         summary: "node \(node.name): " + (stale + missing).joined(separator: "; "),
                         detail: "Felix programs each remote node's VTEP from its Node object: tunnel IP \(tunnelIP) → "
                             + "MAC \(mac) (neighbour) and MAC → \(underlay.map(\.description) ?? "its address") (FDB). "
@@ -118,7 +130,7 @@ extension Analysis {
             } else if !missing.isEmpty {
                 add(
                     Finding(
-                        check: .vxlanVTEPMissing, object: node.name,
+                        check: .vxlanVTEPMissing, object: object,
                         summary: "node \(node.name): " + missing.joined(separator: "; "),
                         detail: "Felix programs one VTEP per remote node: a permanent neighbour tunnel IP \(tunnelIP) → "
                             + "MAC \(mac) and an FDB entry MAC → \(underlay.map(\.description) ?? "its address") on "
