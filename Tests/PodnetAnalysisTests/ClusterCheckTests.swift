@@ -211,4 +211,13 @@ struct ClusterCheckTests {
         let wrong = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
         expectFindings(wrong, .vxlanRouteWrongNextHop, severity: .critical, objects: ["10.255.0.182/32"])
     }
+
+    @Test("a Node's pod capacity outside what kubelet accepts is not taken as maxPods (and crashes nothing)", arguments: [Int.min, -1, 0, Int.max])
+    func oddCapacityPods(pods: Int) throws {
+        var view = C.calicoView
+        view.nodes[0].capacityPods = pods
+        let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.capacity.maxPods != pods)
+        #expect(report.capacity.maxPodsSource != "cluster (Node ip-10-10-2-193 status.capacity.pods)")
+    }
 }
