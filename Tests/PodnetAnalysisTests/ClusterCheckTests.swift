@@ -220,4 +220,16 @@ struct ClusterCheckTests {
         #expect(report.capacity.maxPods != pods)
         #expect(report.capacity.maxPodsSource != "cluster (Node ip-10-10-2-193 status.capacity.pods)")
     }
+
+    @Test("an IPPool blockSize Calico would reject is not taken as the block size (and crashes nothing)", arguments: [Int.min, -1, 0, 19, 33, 128, Int.max])
+    func oddPoolBlockSize(size: Int) throws {
+        var view = C.calicoView
+        view.pools[0].blockSize = size
+        view.pools.append(CalicoIPPool(name: "v6", cidr: F.prefix("fd00:10:244::/48"), blockSize: size, vxlanMode: "Always"))
+        view.blockAffinities.append(C.affinity("ip-10-90-1-182", "fd00:10:244:35::/122"))
+        let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        let sources = report.cluster?.expectationSources ?? []
+        #expect(!sources.contains { $0.expectation == "blockSize" && $0.source.hasPrefix("cluster") })
+        #expect(!sources.contains { $0.expectation == "blockSizeV6" && $0.source.hasPrefix("cluster") } || (116...128).contains(size))
+    }
 }

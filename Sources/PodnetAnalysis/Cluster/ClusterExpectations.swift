@@ -39,7 +39,10 @@ public enum ClusterExpectations {
         }
         for family in [AddressFamily.ipv4, .ipv6] {
             let key = family == .ipv6 ? "blockSizeV6" : "blockSize"
+            // Only sizes Calico accepts (and the config does): IPv4 20...32, IPv6 116...128.
+            let valid = family == .ipv6 ? 116...128 : 20...32
             let sizes = Set(view.pools.filter { $0.cidr.family == family }.map(\.effectiveBlockSize))
+                .filter(valid.contains)
             if explicit.contains(key) {
                 sources.append(ExpectationSource(expectation: key, source: "config"))
             } else if sizes.count == 1, let size = sizes.first {
