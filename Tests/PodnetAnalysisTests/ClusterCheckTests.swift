@@ -232,4 +232,26 @@ struct ClusterCheckTests {
         #expect(!sources.contains { $0.expectation == "blockSize" && $0.source.hasPrefix("cluster") })
         #expect(!sources.contains { $0.expectation == "blockSizeV6" && $0.source.hasPrefix("cluster") } || (116...128).contains(size))
     }
+
+    @Test("an IPIP pool next to the VXLAN pool: this node's IPIP block blackholed by BIRD (another block size) is healthy")
+    func ipipBlockBlackholedByBird() throws {
+        // With BGP, BIRD (not Felix) installs the local blocks' blackholes of IPIP pools: `proto bird`,
+        // here /28 blocks while the VXLAN pool's are /26.
+        var snapshot = try F.calico()
+        snapshot.routes.append(Route(type: .blackhole, protocol_: .bird, destination: F.prefix("10.244.7.16/28")))
+        // A pod of this node in that block.
+        snapshot.routes.append(
+            Route(scope: .link, destination: F.prefix("10.244.7.20/32"), nextHops: [NextHop(interfaceIndex: snapshot.index(of: "cali3a1b2c4d5e6"))]))
+        var view = C.calicoView
+        view.pools.append(
+            CalicoIPPool(name: "ipip-ippool", cidr: F.prefix("10.244.0.0/16"), blockSize: 28, vxlanMode: "Never", ipipMode: "Always"))
+        view.blockAffinities.append(C.affinity(C.localName, "10.244.7.16/28"))
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+        // Without any blackhole the block is still reported.
+        snapshot.removeRoutes(to: "10.244.7.16/28")
+        expectFindings(
+            C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view)), .blockBlackholeMissing, severity: .warning,
+            objects: ["10.244.7.16/28"])
+    }
 }

@@ -479,8 +479,19 @@ extension Analysis {
         guard !uncovered.isEmpty else { return }
         // Borrowed IPs: inside a block routed to another node (through the tunnel, or CrossSubnet).
         let remote = remoteBlocksContaining(uncovered.map(\.destination.address))
+        // With the cluster's view a workload in one of this node's blocks belongs to that block, of whatever
+        // size; BIRD blackholes the blocks of IPIP and unencapsulated pools (`proto bird`), not Felix.
+        let ownBlocks = clusterIndex?.ownBlocks.map(\.block) ?? []
+        let blackholes =
+            ownBlocks.isEmpty
+            ? []
+            : Set(snapshot.routes.lazy.filter { $0.table == .main && $0.type == .blackhole }.map(\.destination.network))
         var missing: [IPPrefix: [Route]] = [:]
         for route in uncovered where !remote.contains(route.destination.address) {
+            if let own = ownBlocks.first(where: { $0.contains(route.destination.address) }) {
+                if !blackholes.contains(own) { missing[own, default: []].append(route) }
+                continue
+            }
             let block = IPPrefix(host: route.destination.address)
                 .withLength(expectations.blockSize(for: route.family)).network
             missing[block, default: []].append(route)
