@@ -254,4 +254,27 @@ struct ClusterCheckTests {
             C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view)), .blockBlackholeMissing, severity: .warning,
             objects: ["10.244.7.16/28"])
     }
+
+    @Test("two VXLAN pools of different block sizes: each pool's blocks have its own size, no block-outside-pool")
+    func poolsOfDifferentBlockSizes() throws {
+        var snapshot = try F.calico()
+        let vxlan = snapshot.index(of: "vxlan.calico")
+        snapshot.routes.append(
+            Route(
+                protocol_: .felix, destination: F.prefix("10.250.0.16/28"),
+                nextHops: [NextHop(gateway: F.address("192.168.35.0"), interfaceIndex: vxlan, flags: .onlink)]))
+        snapshot.routes.append(Route(type: .blackhole, protocol_: .felix, destination: F.prefix("10.250.1.32/28")))
+        var view = C.calicoView
+        view.pools.append(CalicoIPPool(name: "small-blocks", cidr: F.prefix("10.250.0.0/16"), blockSize: 28, vxlanMode: "Always"))
+        view.blockAffinities += [C.affinity("ip-10-90-1-182", "10.250.0.16/28"), C.affinity(C.localName, "10.250.1.32/28")]
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+        // A route of the wrong size in that pool is still one.
+        snapshot.routes.append(
+            Route(
+                protocol_: .felix, destination: F.prefix("10.250.2.0/26"),
+                nextHops: [NextHop(gateway: F.address("192.168.35.0"), interfaceIndex: vxlan, flags: .onlink)]))
+        let wrong = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(wrong.findings(.blockOutsidePool).map(\.object) == ["10.250.2.0/26"], "\(summaries(wrong))")
+    }
 }

@@ -568,6 +568,14 @@ extension Analysis {
         let pools = configuredPools
         let blockSize = expectations.blockSize
         let blockSizeV6 = expectations.blockSizeV6
+        // The cluster's pools of a family may differ in block size (then the merge sets none): each
+        // block is then judged by the size of its own IPPool. Only then: a scan of the pools per route.
+        let clusterPools = cluster?.pools ?? []
+        let sizesDiffer = [AddressFamily.ipv4, .ipv6].contains { family in
+            Set(clusterPools.filter { $0.cidr.family == family }.map(\.effectiveBlockSize)).count > 1
+        }
+        let poolSizes: [(cidr: IPPrefix, size: Int)]? =
+            sizesDiffer ? clusterPools.map { ($0.cidr, $0.effectiveBlockSize) } : nil
         /// The reason a block is out of place, or nil; arithmetic only in the common case.
         func problem(_ destination: IPPrefix) -> String? {
             let family = destination.family
@@ -581,7 +589,8 @@ extension Analysis {
                 }
             }
             guard familyHasPool else { return nil }
-            let size = family == .ipv6 ? blockSizeV6 : blockSize
+            let size =
+                poolSizes?.first { $0.cidr.contains(destination) }?.size ?? (family == .ipv6 ? blockSizeV6 : blockSize)
             if inPool && (destination.isHost || destination.length == size) { return nil }
             if !inPool {
                 let names = pools.filter { $0.family == family }.map(\.description)
