@@ -277,4 +277,19 @@ struct ClusterCheckTests {
         let wrong = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
         #expect(wrong.findings(.blockOutsidePool).map(\.object) == ["10.250.2.0/26"], "\(summaries(wrong))")
     }
+
+    @Test("this node's own /32 block (a tunnel-address pool of blockSize 32) has no blackhole: Felix never installs one")
+    func ownHostBlockHasNoBlackhole() throws {
+        // felix/dataplane/linux/route_mgr.go routeIsLocalBlock ignores /32 and /128 blocks: a blackhole
+        // would stop the CNI plugin from programming the workload's own /32.
+        var view = C.calicoView
+        view.pools.append(CalicoIPPool(name: "tunnel-ippool", cidr: F.prefix("10.255.0.0/24"), blockSize: 32, vxlanMode: "Always"))
+        view.blockAffinities += [C.affinity(C.localName, "10.255.0.193/32"), C.affinity(C.localName, "10.255.0.7/32")]
+        // A pod of this node with the address of a /32 block.
+        var snapshot = try F.calico()
+        snapshot.routes.append(
+            Route(scope: .link, destination: F.prefix("10.255.0.7/32"), nextHops: [NextHop(interfaceIndex: snapshot.index(of: "cali3a1b2c4d5e6"))]))
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+    }
 }

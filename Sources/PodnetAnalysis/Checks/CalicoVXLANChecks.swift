@@ -489,7 +489,8 @@ extension Analysis {
         var missing: [IPPrefix: [Route]] = [:]
         for route in uncovered where !remote.contains(route.destination.address) {
             if let own = ownBlocks.first(where: { $0.contains(route.destination.address) }) {
-                if !blackholes.contains(own) { missing[own, default: []].append(route) }
+                // A /32 (/128) block gets no blackhole (felix/dataplane/linux/route_mgr.go routeIsLocalBlock).
+                if !own.isHost, !blackholes.contains(own) { missing[own, default: []].append(route) }
                 continue
             }
             let block = IPPrefix(host: route.destination.address)

@@ -187,7 +187,9 @@ extension Analysis {
         }
     }
 
-    /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`.
+    /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`, except a /32 or /128
+    /// block: Felix never blackholes those, or the CNI plugin could not route the workload's own address
+    /// (felix/dataplane/linux/route_mgr.go `routeIsLocalBlock`).
     private func checkOwnBlocksBlackholed(_ clusterIndex: ClusterIndex) {
         let blackholes = Set(index.felixBlackholes.map(\.destination.network))
         let reported = Set(findings.filter { $0.check == .blockBlackholeMissing }.map(\.object))
@@ -196,7 +198,7 @@ extension Analysis {
         var otherBlackholes: Set<IPPrefix>?
         for affinity in clusterIndex.ownBlocks {
             let block = affinity.block
-            guard !blackholes.contains(block), !reported.contains(block.description) else { continue }
+            guard !block.isHost, !blackholes.contains(block), !reported.contains(block.description) else { continue }
             if otherBlackholes == nil {
                 otherBlackholes = Set(
                     snapshot.routes.lazy.filter { $0.table == .main && $0.type == .blackhole }.map(\.destination.network))
