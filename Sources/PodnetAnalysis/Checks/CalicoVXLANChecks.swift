@@ -264,10 +264,11 @@ extension Analysis {
             remoteBlocksFromCluster
             ? clusterIndex?.sortedPositions(family) ?? []
             : ClusterIndex.sortedUniquePositions(expectedBlocks, family: family)
+        let nameUnknown = remoteBlocksFromCluster && clusterNodeNameUnknown
         allRoutes.withUnsafeBufferPointer { routes in
             for blockPosition in order {
                 let expected = expectedBlocks[Int(blockPosition)]
-                if remoteBlocksFromCluster, isOwnTunnelUnderAnotherName(expected.tunnelIP) { continue }
+                if nameUnknown, isOwnTunnelUnderAnotherName(expected.tunnelIP) { continue }
                 // The main-table routes to the block, read in place: the first through the device, else
                 // whether one goes via a gateway elsewhere (CrossSubnet).
                 var throughDevice: Int?

@@ -33,9 +33,11 @@ extension Analysis {
     /// is this node under its real name, so its blocks and VTEP are not another node's to route to.
     /// Only then is the address looked up: with the Node known, the index already leaves it out.
     func isOwnTunnelUnderAnotherName(_ tunnelIP: IPAddress) -> Bool {
-        guard let clusterIndex, clusterIndex.localNodePosition == nil else { return false }
-        return index.addressesByIP[tunnelIP] != nil
+        clusterNodeNameUnknown && index.addressesByIP[tunnelIP] != nil
     }
+
+    /// Whether there is a usable view without a Node of podnetd's node name.
+    var clusterNodeNameUnknown: Bool { clusterIndex != nil && clusterIndex?.localNodePosition == nil }
 
     /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
     func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
