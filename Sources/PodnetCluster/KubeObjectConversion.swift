@@ -6,10 +6,12 @@ enum KubeObjectConversion {
     static func node(_ object: NodeObject) -> ClusterNode {
         let annotations = object.metadata.annotations
         // calico-node writes the address with its subnet length (`10.0.0.5/24`); accept a bare address too.
+        // libcalico-go validates each annotation for its family and takes one that fails as absent.
         let ipv4 = annotations?.ipv4Address.flatMap { text in
             IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
-        let tunnel = annotations?.vxlanTunnelAddress.flatMap(addressOrPrefix)
+        let tunnel = annotations?.vxlanTunnelAddress.flatMap(addressOrPrefix).flatMap { $0.family == .ipv4 ? $0 : nil }
+        let tunnelV6 = annotations?.vxlanTunnelAddressV6.flatMap(addressOrPrefix).flatMap { $0.family == .ipv6 ? $0 : nil }
         let ipv6 = annotations?.ipv6Address.flatMap { text in
             IPPrefix(text) ?? IPAddress(text).map { IPPrefix(host: $0) }
         }
@@ -21,13 +23,13 @@ enum KubeObjectConversion {
             IPAddress($0.address)
         }
         return ClusterNode(
-            name: object.metadata.name, uid: object.metadata.uid ?? "", calicoIPv4Address: ipv4,
+            name: object.metadata.name, uid: object.metadata.uid ?? "", calicoIPv4Address: ipv4?.family == .ipv4 ? ipv4 : nil,
             vxlanTunnelAddress: tunnel, vxlanTunnelMAC: annotations?.vxlanTunnelMAC.flatMap(HardwareAddress.init),
             internalIPs: internalIPs, podCIDRs: podCIDRs,
             capacityPods: object.status?.capacity?.pods.flatMap { Int($0) },
             instanceType: object.metadata.labels.flatMap { $0[instanceTypeLabel] ?? $0[betaInstanceTypeLabel] },
             calicoIPv6Address: ipv6?.family == .ipv6 ? ipv6 : nil,
-            vxlanTunnelAddressV6: annotations?.vxlanTunnelAddressV6.flatMap(addressOrPrefix),
+            vxlanTunnelAddressV6: tunnelV6,
             vxlanTunnelMACV6: annotations?.vxlanTunnelMACV6.flatMap(HardwareAddress.init))
     }
 

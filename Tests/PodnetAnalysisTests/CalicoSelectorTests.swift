@@ -93,4 +93,21 @@ struct CalicoSelectorTests {
         #expect(selecting.cluster?.expectationSources.first { $0.expectation == "localPools" }?.source
             == "cluster (IPPools whose nodeSelector selects ip-10-10-2-193: default-ipv4-ippool)")
     }
+
+    @Test("a selector nested 100,000 parentheses deep is an error, not a stack overflow")
+    func deeplyNestedSelectorIsAnError() {
+        let deep = String(repeating: "(", count: 100_000) + "all()" + String(repeating: ")", count: 100_000)
+        #expect(throws: CalicoSelector.SyntaxError.self) { try CalicoSelector(deep) }
+        // Ordinary nesting still parses and evaluates.
+        let shallow = String(repeating: "(", count: 8) + "pool == 'blue'" + String(repeating: ")", count: 8)
+        #expect((try? CalicoSelector(shallow).selects(Self.labels)) == true)
+    }
+
+    @Test("a label longer than Calico's 512 characters does not parse (libcalico-go tokenizer MaxLabelLength)")
+    func overlongLabelIsAnError() throws {
+        let long = String(repeating: "a", count: 513)
+        #expect(throws: CalicoSelector.SyntaxError.self) { try CalicoSelector("has(\(long))") }
+        #expect(throws: CalicoSelector.SyntaxError.self) { try CalicoSelector("\(long) == 'x'") }
+        #expect(try CalicoSelector("\(String(repeating: "a", count: 512)) == 'x'").selects([:]) == false)
+    }
 }

@@ -186,7 +186,7 @@ struct ClusterCalicoRoutingTests {
         var (snapshot, view) = try Self.dualStack()
         snapshot.neighbours.removeAll { $0.interfaceIndex == Self.v6Device }
         let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
-        expectFindings(report, .vxlanVTEPMissing, severity: .critical, objects: ["ip-10-90-1-182"])
+        expectFindings(report, .vxlanVTEPMissing, severity: .critical, objects: ["ip-10-90-1-182 (IPv6)"])
         #expect(report.findings(.vxlanVTEPMissing).first?.summary == "node ip-10-90-1-182: no neighbour entry \(Self.remoteV6Tunnel) → \(Self.remoteV6MAC)")
         expectFindings(report, .vxlanRouteUnresolved, severity: .critical, objects: [Self.remoteV6Block])
     }
@@ -196,7 +196,7 @@ struct ClusterCalicoRoutingTests {
         var (snapshot, view) = try Self.dualStack()
         view.nodes[1].vxlanTunnelMACV6 = HardwareAddress("66:5e:2b:11:9a:99")
         let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
-        expectFindings(report, .vxlanVTEPStale, severity: .critical, objects: ["ip-10-90-1-182"])
+        expectFindings(report, .vxlanVTEPStale, severity: .critical, objects: ["ip-10-90-1-182 (IPv6)"])
         #expect(report.findings(.vxlanVTEPStale).first?.summary.contains("but the node's VXLANTunnelMACAddrV6 is 66:5e:2b:11:9a:99") == true)
         (snapshot, view) = try Self.dualStack()
         view.nodes[1].calicoIPv6Address = IPPrefix("fd00:90::200/64")
@@ -214,5 +214,24 @@ struct ClusterCalicoRoutingTests {
         snapshot.modifyLink("vxlan-v6.calico") { $0.vxlan?.local = F.address("fd00:10::200") }
         snapshot.addresses.append(Address(interfaceIndex: snapshot.index(of: "eth0"), prefix: F.prefix("fd00:10::200/64")))
         expectNoFinding(C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view)), .vxlanDeviceConfig)
+    }
+
+    @Test("dual stack: a node missing both its IPv4 and IPv6 VTEPs gives two findings told apart by their objects")
+    func dualStackVTEPFindingsAreDistinct() throws {
+        var (snapshot, view) = try Self.dualStack()
+        // Node re-created: a new MAC in both families; Felix here kept the old ones.
+        view.nodes[1].vxlanTunnelMAC = HardwareAddress("66:5e:2b:11:9a:99")
+        view.nodes[1].vxlanTunnelMACV6 = HardwareAddress("66:5e:2b:11:9a:98")
+        let stale = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        // The daemon tracks a finding by (check, object): with one object for both families, one of the
+        // two problems vanished from /status, /metrics and the log, and one family's repair looked like none.
+        expectFindings(stale, .vxlanVTEPStale, severity: .critical, objects: ["ip-10-90-1-182", "ip-10-90-1-182 (IPv6)"])
+        #expect(stale.findings(.vxlanVTEPStale).last?.summary.contains("VXLANTunnelMACAddrV6 is 66:5e:2b:11:9a:98") == true)
+        (snapshot, view) = try Self.dualStack()
+        snapshot.neighbours.removeAll { $0.address == F.address("192.168.35.0") || $0.interfaceIndex == Self.v6Device }
+        let missing = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(missing, .vxlanVTEPMissing, severity: .critical, objects: ["ip-10-90-1-182", "ip-10-90-1-182 (IPv6)"])
+        let keys = missing.findings.map { "\($0.check) \($0.object)" }
+        #expect(Set(keys).count == keys.count, "\(keys)")
     }
 }

@@ -163,4 +163,133 @@ struct ClusterCheckTests {
         let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
         expectFindings(report, .clusterNodeUnknown, severity: .warning, objects: ["not-this-one"])
     }
+
+    @Test("a node name the cluster does not know (hostname vs the Node's FQDN): this node's own blocks and VTEP are not expected as another node's")
+    func unknownNodeNameRaisesNoFalseAlarms() throws {
+        // The hostname is ip-10-10-2-193; the Node is registered under its FQDN.
+        var view = C.calicoView
+        let fqdn = C.localName + ".eu-west-1.compute.internal"
+        view.nodeNameSource = "hostname"
+        view.nodes[0].name = fqdn
+        view.blockAffinities[0].node = fqdn
+        let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(report, .clusterNodeUnknown, severity: .warning, objects: [C.localName])
+        // Without the fix: "no route for remote block 192.168.231.0/26 of node …compute.internal … (an IPAM
+        // conflict)" and "node …compute.internal: no neighbour entry 192.168.231.0 → …" — both about this node itself.
+        #expect(problemChecks(report) == ["cluster-node-unknown"], "\(summaries(report))")
+        // The other nodes are still checked: one of them unprogrammed is still found.
+        view.nodes.append(C.node("ip-10-10-3-7", ip: "10.10.3.7/24", tunnel: "192.168.12.128", mac: "66:aa:bb:cc:dd:01"))
+        view.blockAffinities.append(C.affinity("ip-10-10-3-7", "192.168.12.128/26"))
+        let other = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(other, .vxlanRouteMissing, severity: .critical, objects: ["192.168.12.128/26"])
+        expectFindings(other, .vxlanVTEPMissing, severity: .critical, objects: ["ip-10-10-3-7"])
+    }
+
+    @Test("a tunnel-address pool of /32 blocks: the remote tunnel address's own block is Felix's gateway-less route, not a wrong next hop")
+    func tunnelPoolOfHostBlocks() throws {
+        // Calico's documented dedicated pool for tunnel addresses (allowedUses: [Tunnel], blockSize 32):
+        // node ip-10-90-1-182's tunnel address 10.255.0.182 is the /32 block affine to it. Felix routes
+        // such a block as `10.255.0.182 dev vxlan.calico` (felix/dataplane/linux/route_mgr.go
+        // isRemoteTunnelRoute, vxlan_mgr.go tunnelRoute: "they ARE the VTEP"), the node's pod blocks via it.
+        var snapshot = try F.calico()
+        let vxlan = snapshot.index(of: "vxlan.calico")
+        let tunnel = F.address("10.255.0.182")
+        snapshot.modifyRoutes(to: "192.168.35.0/26") { $0.nextHops[0].gateway = tunnel }
+        for position in snapshot.neighbours.indices where snapshot.neighbours[position].address == F.address("192.168.35.0") {
+            snapshot.neighbours[position].address = tunnel
+        }
+        snapshot.routes.append(
+            Route(protocol_: .felix, scope: .link, destination: F.prefix("10.255.0.182/32"), nextHops: [NextHop(interfaceIndex: vxlan)]))
+        var view = C.calicoView
+        view.pools.append(CalicoIPPool(name: "tunnel-ippool", cidr: F.prefix("10.255.0.0/24"), blockSize: 32, vxlanMode: "Always"))
+        view.nodes[1].vxlanTunnelAddress = tunnel
+        view.blockAffinities.append(C.affinity("ip-10-90-1-182", "10.255.0.182/32"))
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+        // A real wrong next hop for such a block is still one.
+        snapshot.modifyRoutes(to: "10.255.0.182/32") { $0.nextHops = [NextHop(gateway: F.address("192.168.94.64"), interfaceIndex: vxlan, flags: .onlink)] }
+        let wrong = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        expectFindings(wrong, .vxlanRouteWrongNextHop, severity: .critical, objects: ["10.255.0.182/32"])
+    }
+
+    @Test("a Node's pod capacity outside what kubelet accepts is not taken as maxPods (and crashes nothing)", arguments: [Int.min, -1, 0, Int.max])
+    func oddCapacityPods(pods: Int) throws {
+        var view = C.calicoView
+        view.nodes[0].capacityPods = pods
+        let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.capacity.maxPods != pods)
+        #expect(report.capacity.maxPodsSource != "cluster (Node ip-10-10-2-193 status.capacity.pods)")
+    }
+
+    @Test("an IPPool blockSize Calico would reject is not taken as the block size (and crashes nothing)", arguments: [Int.min, -1, 0, 19, 33, 128, Int.max])
+    func oddPoolBlockSize(size: Int) throws {
+        var view = C.calicoView
+        view.pools[0].blockSize = size
+        view.pools.append(CalicoIPPool(name: "v6", cidr: F.prefix("fd00:10:244::/48"), blockSize: size, vxlanMode: "Always"))
+        view.blockAffinities.append(C.affinity("ip-10-90-1-182", "fd00:10:244:35::/122"))
+        let report = C.analyze(try F.calico(), C.calicoExpectations, ClusterInput(view: view))
+        let sources = report.cluster?.expectationSources ?? []
+        #expect(!sources.contains { $0.expectation == "blockSize" && $0.source.hasPrefix("cluster") })
+        #expect(!sources.contains { $0.expectation == "blockSizeV6" && $0.source.hasPrefix("cluster") } || (116...128).contains(size))
+    }
+
+    @Test("an IPIP pool next to the VXLAN pool: this node's IPIP block blackholed by BIRD (another block size) is healthy")
+    func ipipBlockBlackholedByBird() throws {
+        // With BGP, BIRD (not Felix) installs the local blocks' blackholes of IPIP pools: `proto bird`,
+        // here /28 blocks while the VXLAN pool's are /26.
+        var snapshot = try F.calico()
+        snapshot.routes.append(Route(type: .blackhole, protocol_: .bird, destination: F.prefix("10.244.7.16/28")))
+        // A pod of this node in that block.
+        snapshot.routes.append(
+            Route(scope: .link, destination: F.prefix("10.244.7.20/32"), nextHops: [NextHop(interfaceIndex: snapshot.index(of: "cali3a1b2c4d5e6"))]))
+        var view = C.calicoView
+        view.pools.append(
+            CalicoIPPool(name: "ipip-ippool", cidr: F.prefix("10.244.0.0/16"), blockSize: 28, vxlanMode: "Never", ipipMode: "Always"))
+        view.blockAffinities.append(C.affinity(C.localName, "10.244.7.16/28"))
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+        // Without any blackhole the block is still reported.
+        snapshot.removeRoutes(to: "10.244.7.16/28")
+        expectFindings(
+            C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view)), .blockBlackholeMissing, severity: .warning,
+            objects: ["10.244.7.16/28"])
+    }
+
+    @Test("two VXLAN pools of different block sizes: each pool's blocks have its own size, no block-outside-pool")
+    func poolsOfDifferentBlockSizes() throws {
+        var snapshot = try F.calico()
+        let vxlan = snapshot.index(of: "vxlan.calico")
+        snapshot.routes.append(
+            Route(
+                protocol_: .felix, destination: F.prefix("10.250.0.16/28"),
+                nextHops: [NextHop(gateway: F.address("192.168.35.0"), interfaceIndex: vxlan, flags: .onlink)]))
+        snapshot.routes.append(Route(type: .blackhole, protocol_: .felix, destination: F.prefix("10.250.1.32/28")))
+        var view = C.calicoView
+        view.pools.append(CalicoIPPool(name: "small-blocks", cidr: F.prefix("10.250.0.0/16"), blockSize: 28, vxlanMode: "Always"))
+        view.blockAffinities += [C.affinity("ip-10-90-1-182", "10.250.0.16/28"), C.affinity(C.localName, "10.250.1.32/28")]
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+        // A route of the wrong size in that pool is still one.
+        snapshot.routes.append(
+            Route(
+                protocol_: .felix, destination: F.prefix("10.250.2.0/26"),
+                nextHops: [NextHop(gateway: F.address("192.168.35.0"), interfaceIndex: vxlan, flags: .onlink)]))
+        let wrong = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(wrong.findings(.blockOutsidePool).map(\.object) == ["10.250.2.0/26"], "\(summaries(wrong))")
+    }
+
+    @Test("this node's own /32 block (a tunnel-address pool of blockSize 32) has no blackhole: Felix never installs one")
+    func ownHostBlockHasNoBlackhole() throws {
+        // felix/dataplane/linux/route_mgr.go routeIsLocalBlock ignores /32 and /128 blocks: a blackhole
+        // would stop the CNI plugin from programming the workload's own /32.
+        var view = C.calicoView
+        view.pools.append(CalicoIPPool(name: "tunnel-ippool", cidr: F.prefix("10.255.0.0/24"), blockSize: 32, vxlanMode: "Always"))
+        view.blockAffinities += [C.affinity(C.localName, "10.255.0.193/32"), C.affinity(C.localName, "10.255.0.7/32")]
+        // A pod of this node with the address of a /32 block.
+        var snapshot = try F.calico()
+        snapshot.routes.append(
+            Route(scope: .link, destination: F.prefix("10.255.0.7/32"), nextHops: [NextHop(interfaceIndex: snapshot.index(of: "cali3a1b2c4d5e6"))]))
+        let report = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
+        #expect(report.problems.isEmpty, "\(summaries(report))")
+    }
 }

@@ -116,4 +116,15 @@ struct ClusterCheckScenarioTests {
         #expect(run.has("cluster-view-stale", object: "cluster", severity: "warning"), "\(run.findings)")
         #expect(!run.has("vxlan-route-missing"))
     }
+
+    @Test("this node registered under its FQDN, podnetd's name the short one: only the unknown name, not its own blocks and VTEP as another node's")
+    func nodeKnownUnderItsFQDN() throws {
+        var objects = Self.objects()
+        let fqdn = Self.localName + ".cluster.internal"
+        objects["nodes"]?[0] = KubeObjects.node(fqdn, ipv4: "10.0.0.10/24", tunnel: "192.168.231.0", mac: "66:e7:00:00:00:10", pods: 58)
+        objects["blockaffinities"]?[0] = KubeObjects.blockAffinity(node: fqdn, cidr: "192.168.231.0/26")
+        let run = try check(objects: objects)
+        #expect(run.has("cluster-node-unknown", object: Self.localName, severity: "warning"), "\(run.findings)")
+        #expect(Set(run.problems.map(\.check)) == ["cluster-node-unknown"], "\(run.problems)")
+    }
 }

@@ -264,9 +264,11 @@ extension Analysis {
             remoteBlocksFromCluster
             ? clusterIndex?.sortedPositions(family) ?? []
             : ClusterIndex.sortedUniquePositions(expectedBlocks, family: family)
+        let nameUnknown = remoteBlocksFromCluster && clusterNodeNameUnknown
         allRoutes.withUnsafeBufferPointer { routes in
             for blockPosition in order {
                 let expected = expectedBlocks[Int(blockPosition)]
+                if nameUnknown, isOwnTunnelUnderAnotherName(expected.tunnelIP) { continue }
                 // The main-table routes to the block, read in place: the first through the device, else
                 // whether one goes via a gateway elsewhere (CrossSubnet).
                 var throughDevice: Int?
@@ -285,7 +287,12 @@ extension Analysis {
                 }
                 if let position = throughDevice {
                     let gateway = routes[position].nextHops.first { $0.interfaceIndex == device }?.gateway
-                    if gateway != expected.tunnelIP {
+                    // A remote tunnel address that is its own block (a tunnel pool of /32 blocks) is routed
+                    // `TUNNEL dev DEVICE`, without a gateway: it is the VTEP itself
+                    // (felix/dataplane/linux/route_mgr.go isRemoteTunnelRoute, vxlan_mgr.go tunnelRoute).
+                    let tunnelsOwnBlock =
+                        gateway == nil && expected.block.isHost && expected.block.network.address == expected.tunnelIP
+                    if gateway != expected.tunnelIP && !tunnelsOwnBlock {
                         reportedTunnelIPs.insert(expected.tunnelIP)
                         reportWrongNextHop(
                             route: routes[position], expected: expected, gateway: gateway, link: link, vteps: vteps)
@@ -473,8 +480,20 @@ extension Analysis {
         guard !uncovered.isEmpty else { return }
         // Borrowed IPs: inside a block routed to another node (through the tunnel, or CrossSubnet).
         let remote = remoteBlocksContaining(uncovered.map(\.destination.address))
+        // With the cluster's view a workload in one of this node's blocks belongs to that block, of whatever
+        // size; BIRD blackholes the blocks of IPIP and unencapsulated pools (`proto bird`), not Felix.
+        let ownBlocks = clusterIndex?.ownBlocks.map(\.block) ?? []
+        let blackholes =
+            ownBlocks.isEmpty
+            ? []
+            : Set(snapshot.routes.lazy.filter { $0.table == .main && $0.type == .blackhole }.map(\.destination.network))
         var missing: [IPPrefix: [Route]] = [:]
         for route in uncovered where !remote.contains(route.destination.address) {
+            if let own = ownBlocks.first(where: { $0.contains(route.destination.address) }) {
+                // A /32 (/128) block gets no blackhole (felix/dataplane/linux/route_mgr.go routeIsLocalBlock).
+                if !own.isHost, !blackholes.contains(own) { missing[own, default: []].append(route) }
+                continue
+            }
             let block = IPPrefix(host: route.destination.address)
                 .withLength(expectations.blockSize(for: route.family)).network
             missing[block, default: []].append(route)
@@ -551,6 +570,14 @@ extension Analysis {
         let pools = configuredPools
         let blockSize = expectations.blockSize
         let blockSizeV6 = expectations.blockSizeV6
+        // The cluster's pools of a family may differ in block size (then the merge sets none): each
+        // block is then judged by the size of its own IPPool. Only then: a scan of the pools per route.
+        let clusterPools = cluster?.pools ?? []
+        let sizesDiffer = [AddressFamily.ipv4, .ipv6].contains { family in
+            Set(clusterPools.filter { $0.cidr.family == family }.map(\.effectiveBlockSize)).count > 1
+        }
+        let poolSizes: [(cidr: IPPrefix, size: Int)]? =
+            sizesDiffer ? clusterPools.map { ($0.cidr, $0.effectiveBlockSize) } : nil
         /// The reason a block is out of place, or nil; arithmetic only in the common case.
         func problem(_ destination: IPPrefix) -> String? {
             let family = destination.family
@@ -564,7 +591,8 @@ extension Analysis {
                 }
             }
             guard familyHasPool else { return nil }
-            let size = family == .ipv6 ? blockSizeV6 : blockSize
+            let size =
+                poolSizes?.first { $0.cidr.contains(destination) }?.size ?? (family == .ipv6 ? blockSizeV6 : blockSize)
             if inPool && (destination.isHost || destination.length == size) { return nil }
             if !inPool {
                 let names = pools.filter { $0.family == family }.map(\.description)

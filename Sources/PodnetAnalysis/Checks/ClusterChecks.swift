@@ -28,6 +28,17 @@ extension Analysis {
         checkPoolNodeSelectors(view)
     }
 
+    /// Whether a cluster-derived tunnel IP is this machine's own while the cluster knows no Node of
+    /// podnetd's node name (a hostname that is not the Node's name, a typo in `nodeName`): that Node
+    /// is this node under its real name, so its blocks and VTEP are not another node's to route to.
+    /// Only then is the address looked up: with the Node known, the index already leaves it out.
+    func isOwnTunnelUnderAnotherName(_ tunnelIP: IPAddress) -> Bool {
+        clusterNodeNameUnknown && index.addressesByIP[tunnelIP] != nil
+    }
+
+    /// Whether there is a usable view without a Node of podnetd's node name.
+    var clusterNodeNameUnknown: Bool { clusterIndex != nil && clusterIndex?.localNodePosition == nil }
+
     /// What the VXLAN device of `family` must carry per the Node object: a problem per mismatch.
     func clusterDeviceProblems(link: Link, family: AddressFamily) -> [String] {
         guard let node = clusterIndex?.localNode else { return [] }
@@ -68,6 +79,7 @@ extension Analysis {
             {
                 continue
             }
+            if isOwnTunnelUnderAnotherName(vtep.tunnelIP) { continue }
             let tunnelIP = vtep.tunnelIP
             let mac = vtep.mac
             let underlay = vtep.underlay
@@ -78,6 +90,8 @@ extension Analysis {
             let fdbHolds = entries.contains { $0.destination != nil && ($0.destination == underlay || underlay == nil) }
             if neighbourHolds && fdbHolds { continue }
             let node = view.nodes[position]
+            // The daemon tracks findings by (check, object): a node's IPv4 and IPv6 VTEPs need objects of their own.
+            let object = family == .ipv6 ? "\(node.name) (IPv6)" : node.name
             let destinations = entries.filter { $0.destination != nil }
             var stale: [String] = []
             var missing: [String] = []
@@ -103,7 +117,7 @@ extension Analysis {
             if !stale.isEmpty {
                 add(
                     Finding(
-                        check: .vxlanVTEPStale, object: node.name,
+                        check: .vxlanVTEPStale, object: object,
                         summary: "node \(node.name): " + (stale + missing).joined(separator: "; "),
                         detail: "Felix programs each remote node's VTEP from its Node object: tunnel IP \(tunnelIP) → "
                             + "MAC \(mac) (neighbour) and MAC → \(underlay.map(\.description) ?? "its address") (FDB). "
@@ -118,7 +132,7 @@ extension Analysis {
             } else if !missing.isEmpty {
                 add(
                     Finding(
-                        check: .vxlanVTEPMissing, object: node.name,
+                        check: .vxlanVTEPMissing, object: object,
                         summary: "node \(node.name): " + missing.joined(separator: "; "),
                         detail: "Felix programs one VTEP per remote node: a permanent neighbour tunnel IP \(tunnelIP) → "
                             + "MAC \(mac) and an FDB entry MAC → \(underlay.map(\.description) ?? "its address") on "
@@ -175,13 +189,23 @@ extension Analysis {
         }
     }
 
-    /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`.
+    /// Each confirmed block of this node needs Felix's `blackhole BLOCK proto 80`, except a /32 or /128
+    /// block: Felix never blackholes those, or the CNI plugin could not route the workload's own address
+    /// (felix/dataplane/linux/route_mgr.go `routeIsLocalBlock`).
     private func checkOwnBlocksBlackholed(_ clusterIndex: ClusterIndex) {
         let blackholes = Set(index.felixBlackholes.map(\.destination.network))
         let reported = Set(findings.filter { $0.check == .blockBlackholeMissing }.map(\.object))
+        // Blocks of IPIP or unencapsulated pools are blackholed by BIRD (`proto bird`), perhaps of another
+        // size than the one `felixBlackholes` counts: on a miss, any main-table blackhole of the block holds.
+        var otherBlackholes: Set<IPPrefix>?
         for affinity in clusterIndex.ownBlocks {
             let block = affinity.block
-            guard !blackholes.contains(block), !reported.contains(block.description) else { continue }
+            guard !block.isHost, !blackholes.contains(block), !reported.contains(block.description) else { continue }
+            if otherBlackholes == nil {
+                otherBlackholes = Set(
+                    snapshot.routes.lazy.filter { $0.table == .main && $0.type == .blackhole }.map(\.destination.network))
+            }
+            if otherBlackholes?.contains(block) == true { continue }
             add(
                 Finding(
                     check: .blockBlackholeMissing, object: block.description,

@@ -56,10 +56,10 @@ extension Analysis {
 
     /// The block's main-table unicast route with a gateway through a device that is neither a VXLAN
     /// device nor a workload veth.
+    /// Reads the block's routes in place (`NodeIndex.watchedRoutes` keeps positions); copies only the one found.
     private func directRoute(for block: IPPrefix) -> DirectRoute? {
         guard let slot = index.watched[block] else { return nil }
-        var found: DirectRoute?
-        // Read in place: 10,000 expected blocks on a 5,000-node cluster, almost none routed directly.
+        var found: (position: Int, gateway: IPAddress, device: String)?
         snapshot.routes.withUnsafeBufferPointer { routes in
             index.watchedRoutes.forEachPosition(slot: slot) { position in
                 guard found == nil, routes[position].table == .main, routes[position].type == .unicast else { return }
@@ -68,12 +68,12 @@ extension Analysis {
                         let device = index.linksByIndex[deviceIndex], device.vxlan == nil,
                         index.workloadKinds[deviceIndex] == nil
                     else { continue }
-                    found = (routes[position], gateway, device.name)
+                    found = (position, gateway, device.name)
                     return
                 }
             }
         }
-        return found
+        return found.map { (snapshot.routes[$0.position], $0.gateway, $0.device) }
     }
 
     private func reportWrongDirectGateway(

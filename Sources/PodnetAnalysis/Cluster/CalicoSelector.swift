@@ -68,10 +68,20 @@ public struct CalicoSelector: Sendable, Hashable {
         }
     }
 
+    /// Deepest nesting of parentheses parsed. The parser recurses per level: an unbounded depth (a
+    /// selector of 100,000 `(` written through the CRD) would overflow the stack and crash the node
+    /// agent. No real selector comes near it; Calico's Go parser has no limit (its stacks grow).
+    static let maxNesting = 32
+
+    /// Longest label (libcalico-go/lib/selector/tokenizer `MaxLabelLength`: a longer one is an error).
+    static let maxLabelLength = 512
+
     /// Recursive descent over the selector's characters: or → and → operation.
     struct Parser {
         let characters: [Unicode.Scalar]
         var position = 0
+        /// Parentheses open around the current position.
+        var depth = 0
 
         init(_ characters: [Unicode.Scalar]) { self.characters = characters }
 
@@ -127,6 +137,10 @@ public struct CalicoSelector: Sendable, Hashable {
             guard position > start else {
                 throw error(atEnd ? "expected a label, found the end" : "expected a label, found \(remainderPreview)")
             }
+            guard position - start <= CalicoSelector.maxLabelLength else {
+                position = start
+                throw error("label longer than \(CalicoSelector.maxLabelLength) characters")
+            }
             return String(String.UnicodeScalarView(characters[start..<position]))
         }
 
@@ -173,6 +187,11 @@ public struct CalicoSelector: Sendable, Hashable {
             skipSpace()
             if atEnd { throw error("expected a selector term, found the end") }
             if take("(") {
+                guard depth < CalicoSelector.maxNesting else {
+                    throw error("parentheses nested deeper than \(CalicoSelector.maxNesting)")
+                }
+                depth += 1
+                defer { depth -= 1 }
                 let inner = try orExpression()
                 guard take(")") else { throw error("expected ')'") }
                 return inner

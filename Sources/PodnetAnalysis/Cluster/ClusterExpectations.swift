@@ -11,6 +11,10 @@ public enum ClusterExpectations {
         merge(expectations, index: ClusterIndex(view: view), table: table)
     }
 
+    /// The Node pod capacities taken as maxPods: the range the config accepts for `maxPods`. The field
+    /// is input from the API (any integer parses); one far out of range overflowed the capacity arithmetic.
+    static let validCapacityPods = 1...100_000
+
     /// `merge` with the view indexed beforehand (what the daemon keeps per view).
     public static func merge(
         _ expectations: Expectations, index: ClusterIndex, table: ENILimitsTable = .embedded
@@ -35,7 +39,10 @@ public enum ClusterExpectations {
         }
         for family in [AddressFamily.ipv4, .ipv6] {
             let key = family == .ipv6 ? "blockSizeV6" : "blockSize"
+            // Only sizes Calico accepts (and the config does): IPv4 20...32, IPv6 116...128.
+            let valid = family == .ipv6 ? 116...128 : 20...32
             let sizes = Set(view.pools.filter { $0.cidr.family == family }.map(\.effectiveBlockSize))
+                .filter(valid.contains)
             if explicit.contains(key) {
                 sources.append(ExpectationSource(expectation: key, source: "config"))
             } else if sizes.count == 1, let size = sizes.first {
@@ -68,7 +75,7 @@ public enum ClusterExpectations {
         // maxPods and instance type: the Node object, unless the config names them.
         if expectations.maxPodsSource == "config" {
             sources.append(ExpectationSource(expectation: "maxPods", source: "config"))
-        } else if let pods = local?.capacityPods {
+        } else if let pods = local?.capacityPods, validCapacityPods.contains(pods) {
             merged.maxPods = pods
             merged.maxPodsSource = "cluster (Node \(view.nodeName) status.capacity.pods)"
             sources.append(ExpectationSource(expectation: "maxPods", source: merged.maxPodsSource))
