@@ -19,13 +19,16 @@ public final class ClusterWatcher: Sendable {
         var lastContact: ContinuousClock.Instant?
         var relists = 0
         var watchStarts = 0
+        /// Since when this resource's requests fail (nil: its last request succeeded), and how.
+        /// Kept per resource: another resource's bookmark says nothing about this one.
+        var failingSince: ContinuousClock.Instant?
+        var error: String?
     }
 
     struct Shared: Sendable {
         var state = ClusterState()
         var streams: [String: Stream] = [:]
         var lastError: String?
-        var outageSince: ContinuousClock.Instant?
         var version = 0
         /// The view of `version`, indexed once for every analysis until the cluster changes.
         var cached: (version: Int, index: ClusterIndex)?
@@ -81,9 +84,10 @@ public final class ClusterWatcher: Sendable {
     public func input(maxViewAgeSeconds: Int, now: ContinuousClock.Instant = .now) -> ClusterInput {
         shared.withLock { shared in
             let streams = Self.resourceNames.map { shared.streams[$0] ?? Stream() }
-            let outage = shared.outageSince.map {
-                ClusterOutage(seconds: Self.seconds(now - $0), reason: shared.lastError ?? "unknown")
-            }
+            // The outage lasts while any resource fails, from the first of them to fail.
+            let outage = streams.compactMap { stream in stream.failingSince.map { (since: $0, reason: stream.error) } }
+                .min { $0.since < $1.since }
+                .map { ClusterOutage(seconds: Self.seconds(now - $0.since), reason: $0.reason ?? "unknown") }
             let remedy = outage == nil ? nil : UnitSandbox.remedy(for: shared.lastError)
             guard streams.allSatisfy(\.listed) else {
                 let reason = shared.lastError.map { "the first list failed: \($0)" } ?? "waiting for the first list"
@@ -123,6 +127,10 @@ public final class ClusterWatcher: Sendable {
 
     private func run<Object, Model>(_ resource: ClusterResource<Object, Model>) async {
         var backoff = Backoff()
+        // 410s since the last watch that ran its course: the first lists again at once (client-go's
+        // reflector does too), a second backs off like any error, so that a server answering 410
+        // every time (a continue token that expires before the list ends) is not asked in a loop.
+        var goneInARow = 0
         while !Task.isCancelled {
             do {
                 if shared.withLock({ $0.streams[resource.name]?.resourceVersion }) == nil {
@@ -141,9 +149,18 @@ public final class ClusterWatcher: Sendable {
                     try self.apply(line, to: resource)
                 }
                 backoff.reset()
+                goneInARow = 0
             } catch KubeError.gone {
                 logger.info("watch too old: listing again", metadata: ["resource": "\(resource.name)"])
                 shared.withLock { $0.streams[resource.name]?.resourceVersion = nil }
+                goneInARow += 1
+                if goneInARow > 1 {
+                    do {
+                        try await Task.sleep(for: backoff.next())
+                    } catch {
+                        return
+                    }
+                }
             } catch is CancellationError {
                 return
             } catch {
@@ -235,10 +252,12 @@ public final class ClusterWatcher: Sendable {
             change(&stream)
             if let error {
                 shared.lastError = error
-                if shared.outageSince == nil { shared.outageSince = now }
+                stream.error = error
+                if stream.failingSince == nil { stream.failingSince = now }
             } else {
                 stream.lastContact = now
-                shared.outageSince = nil
+                stream.failingSince = nil
+                stream.error = nil
             }
             shared.streams[name] = stream
         }

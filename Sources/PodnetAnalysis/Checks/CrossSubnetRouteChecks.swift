@@ -57,7 +57,7 @@ extension Analysis {
     /// The block's main-table unicast route with a gateway through a device that is neither a VXLAN
     /// device nor a workload veth.
     private func directRoute(for block: IPPrefix) -> DirectRoute? {
-        for route in index.watchedRoutes[block] ?? [] where route.table == .main && route.type == .unicast {
+        for route in index.watchedRoutes(block) where route.table == .main && route.type == .unicast {
             for hop in route.nextHops {
                 guard let gateway = hop.gateway, let deviceIndex = hop.interfaceIndex,
                     let device = index.linksByIndex[deviceIndex], device.vxlan == nil,
