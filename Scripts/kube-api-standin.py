@@ -9,13 +9,14 @@ The test drives it by appending JSON lines to DIR/control.jsonl:
   {"op": "delete", "resource": "nodes", "name": "n1"}      DELETED event
   {"op": "compact"}      every older resourceVersion is gone: open watches get ERROR 410, new ones HTTP 410
   {"op": "stop"}         close every connection and the listening socket, exit
-  {"op": "lists", "mode": "serve"|"hold"|"refuse"}   how lists are answered from now on
+  {"op": "lists", "mode": "serve"|"hold"|"refuse"|"forbid"}   how lists are answered from now on
   {"op": "fail", "resource": "nodes", "code": 403}   lists and new watches of it answer that status,
                          open ones end with an ERROR event of it; code 0 serves it again
   {"op": "continue", "mode": "expire"|"serve"}   "expire": every list page asked for with a continue
                          token answers 410 Expired (the token's resourceVersion was compacted)
 --lists hold|refuse starts with lists held (each waits, unanswered, until the mode changes) or
-refused (503 ServiceUnavailable), for the daemon's wait for its first list; watches are unaffected.
+refused (503 ServiceUnavailable), --lists forbid with 403 Forbidden, for the daemon's wait for its
+first list; watches are unaffected.
 Objects are served exactly as given (the tests build them as the upstream schemas define).
 DIR/stats.json counts lists and watches per resource. Prints "PORT n" when ready.
 --address serves on another address of the namespace (in the certificate too), for tests of a
@@ -126,7 +127,7 @@ def main():
     parser.add_argument("--bookmark-seconds", type=float, default=1.0)
     parser.add_argument("--client-ca", action="store_true")
     parser.add_argument("--address", default="127.0.0.1")
-    parser.add_argument("--lists", choices=["serve", "hold", "refuse"], default="serve")
+    parser.add_argument("--lists", choices=["serve", "hold", "refuse", "forbid"], default="serve")
     args = parser.parse_args()
     directory = args.dir
     if not os.path.exists(os.path.join(directory, "server.crt")):
@@ -203,12 +204,14 @@ def main():
             with store.lock:
                 while store.lists == "hold" and not store.stopping:
                     store.lock.wait(0.05)
-                if store.lists == "refuse":
+                if store.lists in ("refuse", "forbid"):
                     store.stats[resource]["refused"] = store.stats[resource].get("refused", 0) + 1
                     write_stats()
-                    refused = True
+                    refused = store.lists
                 else:
-                    refused = False
+                    refused = None
+            if refused == "forbid":
+                return self.status(403, "Forbidden", "the stand-in forbids lists (test)")
             if refused:
                 return self.status(503, "ServiceUnavailable", "the stand-in refuses lists (test)")
             with store.lock:

@@ -23,6 +23,8 @@ public final class ClusterWatcher: Sendable {
         /// Kept per resource: another resource's bookmark says nothing about this one.
         var failingSince: ContinuousClock.Instant?
         var error: String?
+        /// The last error is a refusal no retry overcomes by itself (see `isRefusal`).
+        var refused = false
     }
 
     struct Shared: Sendable {
@@ -114,6 +116,26 @@ public final class ClusterWatcher: Sendable {
         }
     }
 
+    /// Why the first complete view cannot arrive until someone changes something: a resource not
+    /// listed yet whose last attempt was refused (see `isRefusal`); nil while it may still come.
+    public func firstListRefusal() -> String? {
+        shared.withLock { shared in
+            Self.resourceNames.compactMap { shared.streams[$0] }.first { !$0.listed && $0.refused }?.error
+        }
+    }
+
+    /// An answer retrying does not change by itself: the server rejected the credentials (401) or
+    /// RBAC does not grant the request (403), the credentials cannot be read, or this host's
+    /// firewall drops the packets (`UnitSandbox`). A timeout, a refused connection, 429 or 5xx may pass.
+    static func isRefusal(_ error: any Error) -> Bool {
+        switch error as? KubeError {
+        case .status(let code, _): code == 401 || code == 403
+        case .credentials: true
+        case .transport(let message): UnitSandbox.remedy(for: message) != nil
+        default: false
+        }
+    }
+
     /// Lists and watch starts per resource (the scale benchmark reports them).
     public func counters() -> [String: (relists: Int, watchStarts: Int, connected: Bool)] {
         shared.withLock { shared in
@@ -167,7 +189,11 @@ public final class ClusterWatcher: Sendable {
                 if Task.isCancelled { return }
                 let message = "\(error)"
                 logger.warning("Kubernetes API: \(message)", metadata: ["resource": "\(resource.name)"])
-                update(resource.name, error: message) { $0.connected = false }
+                let refused = Self.isRefusal(error)
+                update(resource.name, error: message) {
+                    $0.connected = false
+                    $0.refused = refused
+                }
                 do {
                     try await Task.sleep(for: backoff.next())
                 } catch {
@@ -258,6 +284,7 @@ public final class ClusterWatcher: Sendable {
                 stream.lastContact = now
                 stream.failingSince = nil
                 stream.error = nil
+                stream.refused = false
             }
             shared.streams[name] = stream
         }
