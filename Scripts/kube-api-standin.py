@@ -12,6 +12,7 @@ The test drives it by appending JSON lines to DIR/control.jsonl:
   {"op": "lists", "mode": "serve"|"hold"|"refuse"|"forbid"}   how lists are answered from now on
   {"op": "fail", "resource": "nodes", "code": 403}   lists and new watches of it answer that status,
                          open ones end with an ERROR event of it; code 0 serves it again
+  {"op": "watches", "mode": "close"|"serve"}   "close": a watch is answered 200 and ended at once, empty
   {"op": "continue", "mode": "expire"|"serve"}   "expire": every list page asked for with a continue
                          token answers 410 Expired (the token's resourceVersion was compacted)
 --lists hold|refuse starts with lists held (each waits, unanswered, until the mode changes) or
@@ -51,6 +52,7 @@ class Store:
         self.lists = "serve"  # "hold": lists wait until this changes; "refuse": lists get 503
         self.failing = {}  # resource -> HTTP status its lists and watches answer ("fail")
         self.continue_mode = "serve"  # "expire": a list page with a continue token gets 410
+        self.watch_mode = "serve"  # "close": watches end at once without an event
         for resource, items in initial.items():
             for item in items:
                 self.rv += 1
@@ -90,6 +92,8 @@ class Store:
                     self.failing.pop(command["resource"], None)
             elif op == "continue":
                 self.continue_mode = command["mode"]
+            elif op == "watches":
+                self.watch_mode = command["mode"]
             self.lock.notify_all()
 
 
@@ -239,6 +243,10 @@ def main():
             self.send_header("Content-Type", "application/json")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
+            if store.watch_mode == "close":
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+                return
 
             def chunk(obj):
                 data = (json.dumps(obj) + "\n").encode()

@@ -163,12 +163,18 @@ public final class ClusterWatcher: Sendable {
                     try await Task.sleep(for: .seconds(300))
                     continue
                 }
-                try await client.watch(
+                let opened = ContinuousClock.now
+                let events = try await client.watch(
                     resource.path, resourceVersion: version,
                     timeoutSeconds: Int.random(in: watchTimeoutSeconds),
                     connected: { self.update(resource.name, error: nil) { $0.connected = true; $0.watchStarts += 1 } }
                 ) { line in
                     try self.apply(line, to: resource)
+                }
+                // As client-go's reflector: a watch that ends within a second without an event (a
+                // proxy closing streams) is an error, else it would be opened again in a loop.
+                if events == 0, ContinuousClock.now - opened < .seconds(1) {
+                    throw KubeError.transport("the watch of \(resource.path) ended at once without an event")
                 }
                 backoff.reset()
                 goneInARow = 0

@@ -97,4 +97,25 @@ struct WatchFailureTests {
         #expect(watcher.input(maxViewAgeSeconds: 600).outage == nil)
         await watcher.stop()
     }
+
+    @Test("a watch that ends at once without an event (a proxy closing streams) is an error backed off, not a loop")
+    func watchEndsAtOnce() async throws {
+        try requireStandInTools()
+        let standIn = try KubeAPIStandIn(objects: SmallCluster.objects)
+        defer { standIn.stop() }
+        try standIn.control(["op": "watches", "mode": "close"])
+        try await Task.sleep(for: .milliseconds(300))  // the stand-in reads its control file every 50 ms
+        let watcher = try watcher(standIn)
+        watcher.start()
+        #expect(await eventually { nodes(watcher).count == 3 }, "the first list arrives")
+        try await Task.sleep(for: .seconds(4))
+        let watches = standIn.stats()["nodes"]?.watches ?? 0
+        // client-go's reflector treats a watch shorter than a second without an event as an error too.
+        #expect(watches >= 2 && watches <= 8, "\(watches) watches in 4 s")
+        #expect(standIn.stats()["nodes"]?.lists == 1, "no relist for it")
+        try standIn.control(["op": "watches", "mode": "serve"])
+        try standIn.upsert("nodes", KubeObjects.node("node-d", ipv4: "10.0.0.40/24", tunnel: "192.168.50.0", mac: "66:50:00:00:00:01"))
+        #expect(await eventually(40) { nodes(watcher).contains("node-d") }, "the watch carries on once the server keeps it open")
+        await watcher.stop()
+    }
 }
