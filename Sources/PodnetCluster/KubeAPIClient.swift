@@ -36,6 +36,10 @@ public final class KubeAPIClient: Sendable {
         self.maxPageBytes = maxPageBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
+        // Closing a connection (stop, a cancelled watch) waits for the server's close_notify, 5 s by
+        // default: a server busy streaming a watch may never send it, and every stop of the daemon
+        // (each restart for a rotated token) took 5 s longer. Nothing is read after the close.
+        tls.shutdownTimeout = .milliseconds(500)
         do {
             if let ca = credentials.caPEM {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
