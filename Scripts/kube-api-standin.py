@@ -9,9 +9,15 @@ The test drives it by appending JSON lines to DIR/control.jsonl:
   {"op": "delete", "resource": "nodes", "name": "n1"}      DELETED event
   {"op": "compact"}      every older resourceVersion is gone: open watches get ERROR 410, new ones HTTP 410
   {"op": "stop"}         close every connection and the listening socket, exit
-  {"op": "lists", "mode": "serve"|"hold"|"refuse"}   how lists are answered from now on
+  {"op": "lists", "mode": "serve"|"hold"|"refuse"|"forbid"}   how lists are answered from now on
+  {"op": "fail", "resource": "nodes", "code": 403}   lists and new watches of it answer that status,
+                         open ones end with an ERROR event of it; code 0 serves it again
+  {"op": "watches", "mode": "close"|"serve"}   "close": a watch is answered 200 and ended at once, empty
+  {"op": "continue", "mode": "expire"|"serve"}   "expire": every list page asked for with a continue
+                         token answers 410 Expired (the token's resourceVersion was compacted)
 --lists hold|refuse starts with lists held (each waits, unanswered, until the mode changes) or
-refused (503 ServiceUnavailable), for the daemon's wait for its first list; watches are unaffected.
+refused (503 ServiceUnavailable), --lists forbid with 403 Forbidden, for the daemon's wait for its
+first list; watches are unaffected.
 Objects are served exactly as given (the tests build them as the upstream schemas define).
 DIR/stats.json counts lists and watches per resource. Prints "PORT n" when ready.
 --address serves on another address of the namespace (in the certificate too), for tests of a
@@ -44,6 +50,9 @@ class Store:
         self.stats = {name: {"lists": 0, "watches": 0} for name in self.objects}
         self.stopping = False
         self.lists = "serve"  # "hold": lists wait until this changes; "refuse": lists get 503
+        self.failing = {}  # resource -> HTTP status its lists and watches answer ("fail")
+        self.continue_mode = "serve"  # "expire": a list page with a continue token gets 410
+        self.watch_mode = "serve"  # "close": watches end at once without an event
         for resource, items in initial.items():
             for item in items:
                 self.rv += 1
@@ -76,6 +85,15 @@ class Store:
                 self.stopping = True
             elif op == "lists":
                 self.lists = command["mode"]
+            elif op == "fail":
+                if command["code"]:
+                    self.failing[command["resource"]] = command["code"]
+                else:
+                    self.failing.pop(command["resource"], None)
+            elif op == "continue":
+                self.continue_mode = command["mode"]
+            elif op == "watches":
+                self.watch_mode = command["mode"]
             self.lock.notify_all()
 
 
@@ -113,7 +131,7 @@ def main():
     parser.add_argument("--bookmark-seconds", type=float, default=1.0)
     parser.add_argument("--client-ca", action="store_true")
     parser.add_argument("--address", default="127.0.0.1")
-    parser.add_argument("--lists", choices=["serve", "hold", "refuse"], default="serve")
+    parser.add_argument("--lists", choices=["serve", "hold", "refuse", "forbid"], default="serve")
     args = parser.parse_args()
     directory = args.dir
     if not os.path.exists(os.path.join(directory, "server.crt")):
@@ -175,17 +193,29 @@ def main():
             if url.path not in RESOURCES:
                 return self.status(404, "NotFound", "the server could not find the requested resource")
             resource, api_version, list_kind = RESOURCES[url.path]
+            with store.lock:
+                failing = store.failing.get(resource)
+                expired = store.continue_mode == "expire" and bool(query.get("continue"))
+                if failing or expired:
+                    store.stats[resource]["failed"] = store.stats[resource].get("failed", 0) + 1
+                    write_stats()
+            if failing:
+                return self.status(failing, "InternalError" if failing >= 500 else "Forbidden", "failing (test): %d" % failing)
+            if expired and query.get("watch") not in ("1", "true"):
+                return self.status(410, "Expired", "continue token too old (test): list again without it")
             if query.get("watch") in ("1", "true"):
                 return self.watch(resource, query)
             with store.lock:
                 while store.lists == "hold" and not store.stopping:
                     store.lock.wait(0.05)
-                if store.lists == "refuse":
+                if store.lists in ("refuse", "forbid"):
                     store.stats[resource]["refused"] = store.stats[resource].get("refused", 0) + 1
                     write_stats()
-                    refused = True
+                    refused = store.lists
                 else:
-                    refused = False
+                    refused = None
+            if refused == "forbid":
+                return self.status(403, "Forbidden", "the stand-in forbids lists (test)")
             if refused:
                 return self.status(503, "ServiceUnavailable", "the stand-in refuses lists (test)")
             with store.lock:
@@ -213,6 +243,10 @@ def main():
             self.send_header("Content-Type", "application/json")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
+            if store.watch_mode == "close":
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+                return
 
             def chunk(obj):
                 data = (json.dumps(obj) + "\n").encode()
@@ -229,6 +263,11 @@ def main():
                     with store.lock:
                         if store.stopping:
                             return
+                        if resource in store.failing:
+                            code = store.failing[resource]
+                            chunk({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                                               "message": "failing (test)", "reason": "InternalError", "code": code}})
+                            break
                         if sent < store.compacted or store.generation != generation:
                             chunk({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                                                                "message": "too old resource version", "reason": "Expired", "code": 410}})

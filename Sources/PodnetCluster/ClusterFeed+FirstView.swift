@@ -11,4 +11,12 @@ extension ClusterFeed {
         if !ipamdReadOnce.withLock({ $0 }) { return "waiting for the first read of ipamd's record" }
         return nil
     }
+
+    /// Why waiting longer for the first view is pointless: the API refused a first list in a way
+    /// retrying does not change (401, 403, unreadable credentials, this host's firewall); nil while
+    /// the view may still come, and until ipamd's record (which does come) has been read.
+    public var firstViewRefusal: String? {
+        guard ipamdReadOnce.withLock({ $0 }) else { return nil }
+        return watcher?.firstListRefusal()
+    }
 }

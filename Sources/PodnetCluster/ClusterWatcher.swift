@@ -19,13 +19,18 @@ public final class ClusterWatcher: Sendable {
         var lastContact: ContinuousClock.Instant?
         var relists = 0
         var watchStarts = 0
+        /// Since when this resource's requests fail (nil: its last request succeeded), and how.
+        /// Kept per resource: another resource's bookmark says nothing about this one.
+        var failingSince: ContinuousClock.Instant?
+        var error: String?
+        /// The last error is a refusal no retry overcomes by itself (see `isRefusal`).
+        var refused = false
     }
 
     struct Shared: Sendable {
         var state = ClusterState()
         var streams: [String: Stream] = [:]
         var lastError: String?
-        var outageSince: ContinuousClock.Instant?
         var version = 0
         /// The view of `version`, indexed once for every analysis until the cluster changes.
         var cached: (version: Int, index: ClusterIndex)?
@@ -81,9 +86,10 @@ public final class ClusterWatcher: Sendable {
     public func input(maxViewAgeSeconds: Int, now: ContinuousClock.Instant = .now) -> ClusterInput {
         shared.withLock { shared in
             let streams = Self.resourceNames.map { shared.streams[$0] ?? Stream() }
-            let outage = shared.outageSince.map {
-                ClusterOutage(seconds: Self.seconds(now - $0), reason: shared.lastError ?? "unknown")
-            }
+            // The outage lasts while any resource fails, from the first of them to fail.
+            let outage = streams.compactMap { stream in stream.failingSince.map { (since: $0, reason: stream.error) } }
+                .min { $0.since < $1.since }
+                .map { ClusterOutage(seconds: Self.seconds(now - $0.since), reason: $0.reason ?? "unknown") }
             let remedy = outage == nil ? nil : UnitSandbox.remedy(for: shared.lastError)
             guard streams.allSatisfy(\.listed) else {
                 let reason = shared.lastError.map { "the first list failed: \($0)" } ?? "waiting for the first list"
@@ -110,6 +116,26 @@ public final class ClusterWatcher: Sendable {
         }
     }
 
+    /// Why the first complete view cannot arrive until someone changes something: a resource not
+    /// listed yet whose last attempt was refused (see `isRefusal`); nil while it may still come.
+    public func firstListRefusal() -> String? {
+        shared.withLock { shared in
+            Self.resourceNames.compactMap { shared.streams[$0] }.first { !$0.listed && $0.refused }?.error
+        }
+    }
+
+    /// An answer retrying does not change by itself: the server rejected the credentials (401) or
+    /// RBAC does not grant the request (403), the credentials cannot be read, or this host's
+    /// firewall drops the packets (`UnitSandbox`). A timeout, a refused connection, 429 or 5xx may pass.
+    static func isRefusal(_ error: any Error) -> Bool {
+        switch error as? KubeError {
+        case .status(let code, _): code == 401 || code == 403
+        case .credentials: true
+        case .transport(let message): UnitSandbox.remedy(for: message) != nil
+        default: false
+        }
+    }
+
     /// Lists and watch starts per resource (the scale benchmark reports them).
     public func counters() -> [String: (relists: Int, watchStarts: Int, connected: Bool)] {
         shared.withLock { shared in
@@ -123,6 +149,10 @@ public final class ClusterWatcher: Sendable {
 
     private func run<Object, Model>(_ resource: ClusterResource<Object, Model>) async {
         var backoff = Backoff()
+        // 410s since the last watch that ran its course: the first lists again at once (client-go's
+        // reflector does too), a second backs off like any error, so that a server answering 410
+        // every time (a continue token that expires before the list ends) is not asked in a loop.
+        var goneInARow = 0
         while !Task.isCancelled {
             do {
                 if shared.withLock({ $0.streams[resource.name]?.resourceVersion }) == nil {
@@ -133,24 +163,43 @@ public final class ClusterWatcher: Sendable {
                     try await Task.sleep(for: .seconds(300))
                     continue
                 }
-                try await client.watch(
+                let opened = ContinuousClock.now
+                let events = try await client.watch(
                     resource.path, resourceVersion: version,
                     timeoutSeconds: Int.random(in: watchTimeoutSeconds),
                     connected: { self.update(resource.name, error: nil) { $0.connected = true; $0.watchStarts += 1 } }
                 ) { line in
                     try self.apply(line, to: resource)
                 }
+                // As client-go's reflector: a watch that ends within a second without an event (a
+                // proxy closing streams) is an error, else it would be opened again in a loop.
+                if events == 0, ContinuousClock.now - opened < .seconds(1) {
+                    throw KubeError.transport("the watch of \(resource.path) ended at once without an event")
+                }
                 backoff.reset()
+                goneInARow = 0
             } catch KubeError.gone {
                 logger.info("watch too old: listing again", metadata: ["resource": "\(resource.name)"])
                 shared.withLock { $0.streams[resource.name]?.resourceVersion = nil }
+                goneInARow += 1
+                if goneInARow > 1 {
+                    do {
+                        try await Task.sleep(for: backoff.next())
+                    } catch {
+                        return
+                    }
+                }
             } catch is CancellationError {
                 return
             } catch {
                 if Task.isCancelled { return }
                 let message = "\(error)"
                 logger.warning("Kubernetes API: \(message)", metadata: ["resource": "\(resource.name)"])
-                update(resource.name, error: message) { $0.connected = false }
+                let refused = Self.isRefusal(error)
+                update(resource.name, error: message) {
+                    $0.connected = false
+                    $0.refused = refused
+                }
                 do {
                     try await Task.sleep(for: backoff.next())
                 } catch {
@@ -235,10 +284,13 @@ public final class ClusterWatcher: Sendable {
             change(&stream)
             if let error {
                 shared.lastError = error
-                if shared.outageSince == nil { shared.outageSince = now }
+                stream.error = error
+                if stream.failingSince == nil { stream.failingSince = now }
             } else {
                 stream.lastContact = now
-                shared.outageSince = nil
+                stream.failingSince = nil
+                stream.error = nil
+                stream.refused = false
             }
             shared.streams[name] = stream
         }

@@ -36,6 +36,10 @@ public final class KubeAPIClient: Sendable {
         self.maxPageBytes = maxPageBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
+        // Closing a connection (stop, a cancelled watch) waits for the server's close_notify, 5 s by
+        // default: a server busy streaming a watch may never send it, and every stop of the daemon
+        // (each restart for a rotated token) took 5 s longer. Nothing is read after the close.
+        tls.shutdownTimeout = .milliseconds(500)
         do {
             if let ca = credentials.caPEM {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
@@ -120,29 +124,36 @@ public final class KubeAPIClient: Sendable {
 
     /// Streams the watch events of `path` from `resourceVersion`, one JSON line each, to `handle`,
     /// until the server ends the watch (after `timeoutSeconds`), `handle` throws, or nothing at all
-    /// arrived for `timeoutSeconds + 30` s.
+    /// arrived for `timeoutSeconds + 30` s. Returns how many lines were handled.
+    @discardableResult
     func watch(
         _ path: String, resourceVersion: String, timeoutSeconds: Int,
         connected: @Sendable () -> Void = {},
         handle: @escaping @Sendable (_ line: Data) async throws -> Void
-    ) async throws {
+    ) async throws -> Int {
         let query =
             "watch=1&allowWatchBookmarks=true&resourceVersion=\(Self.escape(resourceVersion))&timeoutSeconds=\(timeoutSeconds)"
-        try await get(path + "?" + query, deadline: .now() + requestTimeout) { response in
+        return try await get(path + "?" + query, deadline: .now() + requestTimeout) { response in
             connected()
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: Int.self) { group in
                 group.addTask {
                     var lines = LineSplitter()
+                    var handled = 0
                     for try await chunk in response.body {
-                        for line in lines.append(chunk) { try await handle(line) }
+                        for line in lines.append(chunk) {
+                            try await handle(line)
+                            handled += 1
+                        }
                     }
+                    return handled
                 }
                 group.addTask {
                     try await Task.sleep(for: .seconds(timeoutSeconds + 30))
                     throw KubeError.transport("watch of \(path) outlived its timeout")
                 }
-                try await group.next()
+                let handled = try await group.next() ?? 0
                 group.cancelAll()
+                return handled
             }
         }
     }

@@ -115,6 +115,8 @@ struct KubeconfigFile {
         var tokenFile: String?
         var clientCertificate: [UInt8]?
         var clientKey: [UInt8]?
+        /// `exec plugin (COMMAND)` or `auth-provider plugin (NAME)`: a credential plugin, which podnetd does not run.
+        var plugin: String?
     }
     var path: String
     var server: String
@@ -130,6 +132,11 @@ struct KubeconfigFile {
             if let file = user.tokenFile { .file(file) } else if user.token != nil {
                 .kubeconfig(path: path, user: userName)
             } else { .none }
+        if case .none = token, user.clientCertificate == nil, let plugin = user.plugin {
+            throw KubeError.credentials(
+                "\(path): user \(userName) authenticates with an \(plugin), which podnetd does not run: "
+                    + "give it a token, tokenFile or client certificate (a service account's)")
+        }
         if case .none = token, user.clientCertificate == nil {
             throw KubeError.credentials("\(path): user \(userName) has neither a token nor a client certificate")
         }
@@ -187,8 +194,11 @@ struct KubeconfigFile {
         let contexts = named("contexts", "context")
         let clusters = named("clusters", "cluster")
         let userBodies = named("users", "user")
-        let contextName = mapping["current-context"]?.string ?? contexts.keys.sorted().first ?? ""
-        guard let context = contexts[contextName] ?? (contexts.count == 1 ? contexts.values.first : nil) else {
+        // A current-context that names no context is an error (as kubectl has it), never another
+        // context of the file: that may be another cluster. Without one, a file's only context is used.
+        let named = mapping["current-context"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        let contextName = named ?? contexts.keys.sorted().first ?? ""
+        guard let context = contexts[contextName] ?? (named == nil && contexts.count == 1 ? contexts.values.first : nil) else {
             throw KubeError.credentials("\(path): no context \"\(contextName)\"")
         }
         guard let clusterName = context["cluster"]?.string, let cluster = clusters[clusterName] else {
@@ -205,7 +215,9 @@ struct KubeconfigFile {
             users[name] = User(
                 token: body["token"]?.string, tokenFile: body["tokenFile"]?.string.map(resolvePath),
                 clientCertificate: try bytes(body, data: "client-certificate-data", file: "client-certificate", what: "client certificate"),
-                clientKey: try bytes(body, data: "client-key-data", file: "client-key", what: "client key"))
+                clientKey: try bytes(body, data: "client-key-data", file: "client-key", what: "client key"),
+                plugin: body["exec"].map { "exec plugin (\($0.mapping?["command"]?.string ?? "no command"))" }
+                    ?? body["auth-provider"].map { "auth-provider plugin (\($0.mapping?["name"]?.string ?? "unnamed"))" })
         }
         return KubeconfigFile(
             path: path, server: server,

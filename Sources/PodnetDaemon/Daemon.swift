@@ -128,6 +128,7 @@ public struct Daemon: Sendable {
         loop.reloadLog = reloadLog
         loop.clusterInput = { cluster.input() }
         loop.pendingClusterView = { cluster.pendingFirstView }
+        loop.clusterViewRefusal = { cluster.firstViewRefusal }
         loop.firstViewWait = .seconds(initial.config.kubernetes.firstListWaitSeconds)
         loop.run(initial: initial)
         _ = ClusterOnce.blocking { await cluster.stop() }

@@ -47,6 +47,9 @@ public struct WatchLoop: Sendable {
     public var clusterInput: @Sendable () -> ClusterInput? = { nil }
     /// What the cluster's first view still waits for (`ClusterFeed.pendingFirstView`); nil once complete.
     public var pendingClusterView: @Sendable () -> String? = { nil }
+    /// Why the cluster's first view cannot come without a change (`ClusterFeed.firstViewRefusal`):
+    /// the first analysis then waits no longer.
+    public var clusterViewRefusal: @Sendable () -> String? = { nil }
     /// How long the first analysis waits for the cluster's first view (`kubernetes.firstListWaitSeconds`):
     /// an analysis without it would publish node-local results that flip once it arrives.
     public var firstViewWait: Duration = .zero
@@ -216,15 +219,22 @@ public struct WatchLoop: Sendable {
         let now = ContinuousClock.now
         let waited = (now - started).milliseconds / 1000
         if let pending = pendingClusterView() {
-            guard now >= until else {
+            let refusal = clusterViewRefusal()
+            guard now >= until || refusal != nil else {
                 board.setFirstAnalysisHold(
                     StatusBoard.FirstAnalysisHold(waitingFor: pending, since: started, bound: firstViewWait))
                 return
             }
-            let bound = firstViewWait.components.seconds
-            state.firstAnalysisWait = (outcome: "gave up after \(bound) s: \(pending)", seconds: waited)
-            logger.warning(
-                "no view of the cluster \(bound) s after start (\(pending)): analysing without it (kubernetes.firstListWaitSeconds); the cluster-derived checks run once it arrives")
+            if let refusal {
+                state.firstAnalysisWait = (outcome: "gave up after \(String(format: "%.1f", waited)) s: the API refused the first list: \(refusal)", seconds: waited)
+                logger.warning(
+                    "the Kubernetes API refused the cluster's first list (\(refusal)): analysing without the view at once; the cluster-derived checks run once it arrives")
+            } else {
+                let bound = firstViewWait.components.seconds
+                state.firstAnalysisWait = (outcome: "gave up after \(bound) s: \(pending)", seconds: waited)
+                logger.warning(
+                    "no view of the cluster \(bound) s after start (\(pending)): analysing without it (kubernetes.firstListWaitSeconds); the cluster-derived checks run once it arrives")
+            }
         } else {
             state.firstAnalysisWait = (outcome: "the cluster's view arrived", seconds: waited)
             logger.info("the cluster's view arrived \(Int(waited * 1000)) ms after start: analysing")

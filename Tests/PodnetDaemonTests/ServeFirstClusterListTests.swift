@@ -82,4 +82,24 @@ struct ServeFirstClusterListTests {
             #expect(arrived.finding("cluster-view-stale", object: "cluster") == nil, "\(arrived)")
         }
     }
+
+    @Test("a first list the API forbids (403): no wait for a view that cannot come; ready at once, saying why; the view is used once it is allowed")
+    func forbiddenFirstList() throws {
+        try withDaemon(lists: .forbid, firstListWaitSeconds: 40) { _, standIn, daemon in
+            let started = ContinuousClock.now
+            try daemon.waitUntilReady(timeout: .seconds(20))
+            #expect(ContinuousClock.now - started < .seconds(20), "the first analysis waited for a list the API forbids")
+            let first = try daemon.status()
+            let wait = first.daemon["firstAnalysisWait"] as? String ?? ""
+            #expect(wait.hasPrefix("gave up after") && wait.contains("HTTP 403"), "\(first.daemon)")
+            #expect(first.finding("cluster-view-stale", object: "cluster") != nil, "\(first)")
+            #expect(daemon.stderr.contains("refused"), "\(daemon.stderr)")
+            try standIn.setLists(.serve)
+            let later = try poll(timeout: .seconds(45), interval: .milliseconds(200)) { () throws -> StatusSnapshot? in
+                let status = try daemon.status()
+                return status.finding("vxlan-route-missing", object: "192.168.12.128/26") != nil ? status : nil
+            }.value
+            #expect(later != nil, "the cluster's view never arrived\n\(daemon.stderr)")
+        }
+    }
 }

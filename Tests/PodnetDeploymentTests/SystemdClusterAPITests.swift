@@ -13,6 +13,8 @@ struct SystemdClusterAPITests {
     static let localName = "node-local"
     static let calicoKubeconfigPath = "/etc/cni/net.d/calico-kubeconfig"
     static let dropIns = "/etc/systemd/system/podnetd.service.d"
+    /// podnetd-kubeconfig.service's wait before it restarts podnetd, in this test.
+    static let restartDelaySeconds = 20
 
     @Test("shipped unit: the finding names the unreadable kubeconfig, then the IP firewall; with the drop-in the view is current; a rewritten token restarts podnetd")
     func clusterViewUnderTheUnit() throws {
@@ -41,6 +43,10 @@ struct SystemdClusterAPITests {
             for unit in ["podnetd-kubeconfig.path", "podnetd-kubeconfig.service"] {
                 try systemd.exec(["install", "-m", "0644", repository + "/systemd/" + unit, "/etc/systemd/system/"])
             }
+            // The restart helper's wait (150 s as shipped) shortened; what it folds together is the same.
+            try systemd.write(
+                "/etc/systemd/system/podnetd-kubeconfig.service.d/10-test-delay.conf",
+                "[Service]\nEnvironment=PODNETD_KUBECONFIG_RESTART_DELAY=\(Self.restartDelaySeconds)\n")
             try systemd.write(
                 "/etc/podnetd/podnetd.yaml",
                 "cni: calico-vxlan\nserviceCIDR: 10.96.0.0/12\ninstanceType: m5.large\ngraceSeconds: 0\n"
@@ -105,7 +111,7 @@ struct SystemdClusterAPITests {
             try systemd.exec(
                 ["sh", "-c", "cat > \(Self.calicoKubeconfigPath)"],
                 input: KubeObjects.calicoKubeconfig(server: standIn.server, caPEM: caPEM, token: "token-2"))
-            let restarted = Self.eventually(seconds: 20) { () -> Bool? in
+            let restarted = Self.eventually(seconds: Double(Self.restartDelaySeconds) + 20) { () -> Bool? in
                 let pid = (try? systemd.property("MainPID")) ?? "0"
                 return pid != "0" && pid != firstPID ? true : nil
             }
@@ -120,6 +126,33 @@ struct SystemdClusterAPITests {
                 status.clusterState == "current" && status.has("vxlan-vtep-missing", object: "node-d")
             }
             #expect(!after.checks.contains("cluster-api-unreachable"), "\(after.checks)")
+
+            // 5. A burst of rewrites (calico-node starting writes the file twice; older versions once per
+            //    change in its service-account directory) is one restart: podnetd has been started 4
+            //    times in this test, and StartLimitBurst=5 would leave it failed after a second one.
+            let burstPID = try systemd.property("MainPID")
+            for round in 0..<6 {
+                try systemd.exec(
+                    ["sh", "-c", "cat > \(Self.calicoKubeconfigPath)"],
+                    input: KubeObjects.calicoKubeconfig(server: standIn.server, caPEM: caPEM, token: "token-2") + "# \(round)\n")
+                Thread.sleep(forTimeInterval: 3)  // longer than a restart: each write would be one
+            }
+            let burstRestarted = Self.eventually(seconds: Double(Self.restartDelaySeconds) + 20) { () -> Bool? in
+                let pid = (try? systemd.property("MainPID")) ?? "0"
+                return pid != "0" && pid != burstPID ? true : nil
+            }
+            #expect(burstRestarted == true, "podnetd was not restarted after the burst\n\(Self.log(systemd, "podnetd-kubeconfig.service"))")
+            // Settled: the helper idle, podnetd running, not refused by its start limit.
+            _ = Self.eventually(seconds: Double(Self.restartDelaySeconds) + 20) { () -> Bool? in
+                (try? systemd.property("ActiveState", of: "podnetd-kubeconfig.service")) == "inactive" ? true : nil
+            }
+            // A second run of the helper, had the burst queued one, would restart podnetd by now.
+            Thread.sleep(forTimeInterval: Double(Self.restartDelaySeconds) + 5)
+            let state = try systemd.property("ActiveState")
+            let result = try systemd.property("Result")
+            let starts = try systemd.exec(["journalctl", "--no-pager", "-o", "short-monotonic", "-u", "podnetd.service", "-u", "podnetd-kubeconfig.service"])
+                .split(separator: "\n").filter { $0.contains("Starting") || $0.contains("Stopping") || $0.contains("start-limit") }
+            #expect(state == "active" && result == "success", "after a burst of rewrites podnetd is \(state) (\(result))\n\(starts.joined(separator: "\n"))")
         }
     }
 

@@ -20,6 +20,8 @@ public final class KubeAPIStandIn: @unchecked Sendable {
         case hold
         /// 503 ServiceUnavailable (an API server that refuses).
         case refuse
+        /// 403 Forbidden (RBAC does not grant the list).
+        case forbid
     }
 
     /// Starts the stand-in serving `objects` (resource name → objects) with bearer token `token`,
