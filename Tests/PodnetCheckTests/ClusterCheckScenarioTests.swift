@@ -68,6 +68,8 @@ struct ClusterCheckScenarioTests {
         #expect(run.exitCode == 1)
         let text = try check(objects: Self.objects(withUnprogrammedNode: true), format: "text")
         #expect(text.stdout.contains("no route for remote block 192.168.40.0/26 of node node-c via 192.168.12.128 dev vxlan.calico"), "\(text.stdout)")
+        // The blocks came from the cluster: no advice to edit a hand-written list.
+        #expect(!text.stdout.contains("update calico.expectedRemoteBlocks"), "\(text.stdout)")
     }
 
     @Test("a stale VTEP MAC after the remote node was re-created")

@@ -462,7 +462,9 @@ extension Analysis {
                     "Inspect: ip route show dev \(link.name); ip route get \(block.address). Check the block's "
                     + "owner (calicoctl ipam show --show-blocks). Felix adds the route when it learns the block: "
                     + "read calico-node's log here (kubectl -n calico-system logs POD -c calico-node | grep -i vxlan) "
-                    + "and restart it — \(calicoNodeCommands). If the block moved, update calico.expectedRemoteBlocks.")
+                    + "and restart it — \(calicoNodeCommands)."
+                    // The cluster's view follows a moved block by itself; a hand-written list does not.
+                    + (remoteBlocksFromCluster ? "" : " If the block moved, update calico.expectedRemoteBlocks."))
         )
     }
 
