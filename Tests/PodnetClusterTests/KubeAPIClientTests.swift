@@ -108,25 +108,8 @@ struct KubeAPIClientTests {
         #expect(inCluster.server == "https://10.96.0.1:443" && inCluster.origin == "in-cluster service account")
         #expect(try inCluster.bearerToken() == "tok")
         let calico = directory + "/calico-kubeconfig"
-        try """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: local
-              cluster:
-                server: https://10.96.0.1:443
-                certificate-authority-data: \(Data("pem".utf8).base64EncodedString())
-            users:
-            - name: calico
-              user:
-                token: abc
-            contexts:
-            - name: calico-context
-              context:
-                cluster: local
-                user: calico
-            current-context: calico-context
-            """.write(toFile: calico, atomically: true, encoding: .utf8)
+        try KubeObjects.calicoKubeconfig(server: "https://10.96.0.1:443", caPEM: Data("pem".utf8), token: "abc")
+            .write(toFile: calico, atomically: true, encoding: .utf8)
         let fromCalico = try KubeCredentialsResolver.resolve(
             explicitKubeconfig: nil, environment: [:], serviceAccountDirectory: directory + "/none", calicoKubeconfig: calico)
         #expect(fromCalico.origin == "Calico CNI kubeconfig \(calico)")
