@@ -292,10 +292,11 @@ public struct ExpectationsResolver: Sendable {
                 kind: .wrongType, file: path, line: value.mark?.line, key: "maxPods",
                 message: "expected an integer, got \(ConfigReader(file: path).describe(value))")
         }
-        guard number >= 1 else {
+        guard NodeFacts.acceptedMaxPods.contains(number) else {
+            let range = NodeFacts.acceptedMaxPods
             throw ConfigError(
                 kind: .outOfRange, file: path, line: value.mark?.line, key: "maxPods",
-                message: "expected a positive integer, got \(number)")
+                message: "expected an integer \(range.lowerBound)–\(range.upperBound), got \(number)")
         }
         return number
     }

@@ -1,3 +1,5 @@
+import PodnetModel
+
 /// kubelet's command line as systemd starts it: the `kubelet.service` unit with its drop-ins, the
 /// variables their `Environment=` and `EnvironmentFile=` lines (and systemd's `DefaultEnvironment=`)
 /// define, expanded into `ExecStart=`. This is where `--max-pods` lives on real nodes:
@@ -159,10 +161,12 @@ struct KubeletCommandLine {
                 index += 1
             }
             if let valueText {
-                guard let value = Int(valueText), value >= 1 else {
+                guard let value = Int(valueText), NodeFacts.acceptedMaxPods.contains(value) else {
+                    let range = NodeFacts.acceptedMaxPods
                     return .unconfirmed(
                         reason:
-                            "kubelet's \(Self.flag) is not a positive integer: \"\(valueText)\" (\(arguments[index].origin))"
+                            "kubelet's \(Self.flag) is not an integer \(range.lowerBound)–\(range.upperBound): "
+                            + "\"\(valueText)\" (\(arguments[index].origin))"
                     )
                 }
                 found = (value, arguments[index].origin)  // the last one wins, as in kubelet's flag parser

@@ -102,7 +102,7 @@ public enum PodnetConfigFile {
                     }
                     config.maxPods = .auto
                 } else {
-                    config.maxPods = .fixed(try reader.integer(value, at: key, range: 1...100_000))
+                    config.maxPods = .fixed(try reader.integer(value, at: key, range: NodeFacts.acceptedMaxPods))
                 }
             case "kubeletConfigPath":
                 config.kubeletConfigPath = try reader.absolutePath(value, at: key)

@@ -10,6 +10,10 @@ public struct NodeFacts: Hashable, Sendable, Codable {
     public var instanceTypeSource: String
     /// kubelet's maxPods; nil when unknown.
     public var maxPods: Int?
+    /// The maxPods values podnetd accepts from any source (its config, kubelet's file and flag, a
+    /// Node's capacity, a dump). kubelet itself sets no upper bound, but far beyond any node's pods
+    /// a value is a typo, and at the extremes it overflowed the capacity arithmetic.
+    public static let acceptedMaxPods = 1...100_000
     /// Where `maxPods` came from (kubelet flag, kubelet config file, default, `config`) or why it is unknown.
     public var maxPodsSource: String
     /// Whether a `--max-pods` flag may override `maxPods` but could not be read.

@@ -49,6 +49,13 @@ enum SnapshotFile {
                     "\(name) is not a podnetd dump: capturedAt: expected an RFC 3339 time such as 2026-11-22T03:00:00Z, got \(EchoedInput.quoted(snapshot.capturedAt))"
             )
         }
+        if let maxPods = snapshot.nodeFacts?.maxPods, !NodeFacts.acceptedMaxPods.contains(maxPods) {
+            let range = NodeFacts.acceptedMaxPods
+            throw Problem(
+                description:
+                    "\(name) is not a podnetd dump: nodeFacts.maxPods: \(maxPods) is out of range (\(range.lowerBound)–\(range.upperBound))"
+            )
+        }
         return saved
     }
 

@@ -241,6 +241,10 @@ struct ConfigFileTests {
         #expect(notDecimal.kind == .wrongType)
         #expect(
             try ExpectationsResolver.maxPods(fromKubeletConfig: #"{"maxPods": !!int "58"}"#, path: "/k.json") == 58)
+        // kubelet's file is held to the same range as podnetd's own key.
+        #expect(throws: ConfigError.self) {
+            try ExpectationsResolver.maxPods(fromKubeletConfig: #"{"maxPods": 9223372036854775807}"#, path: "/k.json")
+        }
     }
 
     @Test("YAML merge keys are refused as unknown keys")

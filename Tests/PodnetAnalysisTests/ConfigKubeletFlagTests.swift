@@ -256,6 +256,15 @@ struct ConfigKubeletFlagTests {
             inline.source.hasPrefix(
                 "kubelet flag --max-pods=42 (ExecStart= in \(node.path("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf")))"
             ), "\(inline.source)")
+
+        // A flag beyond what podnetd accepts anywhere (1–100000) is not taken as maxPods.
+        try node.write(
+            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --max-pods=9223372036854775807\n")
+        let absurd = try node.maxPods(kubeletConfig: Self.kubeadmConfig)
+        #expect(absurd.mayBeOverridden)
+        #expect(absurd.value == 110, "\(absurd)")
+        #expect(absurd.source.contains("is not an integer 1–100000"), "\(absurd.source)")
     }
 
     @Test("nodeadm's spec.environment in system.conf.d (DefaultEnvironment=) feeds a variable the unit uses")

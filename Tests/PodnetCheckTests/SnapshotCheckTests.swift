@@ -61,6 +61,12 @@ struct SnapshotCheckTests {
             ("future-1000.json", Self.dump(schemaVersion: "1000"), "has schemaVersion 1000; this podnetd reads schemaVersion 1, 2"),
             ("time.json", Self.dump(capturedAt: "\"yesterday\\nat noon\""),
              #"capturedAt: expected an RFC 3339 time such as 2026-11-22T03:00:00Z, got "yesterday\nat noon""#),
+            // A dump's maxPods feeds the capacity arithmetic: Int.min crashed it (SIGILL) before.
+            ("maxpods.json",
+             Self.dump(schemaVersion: "2").replacingOccurrences(
+                of: #""rules":[]}"#,
+                with: #""rules":[],"nodeFacts":{"maxPods":-9223372036854775808,"maxPodsSource":"x","instanceTypeSource":"x","maxPodsMayBeOverridden":false}}"#),
+             "nodeFacts.maxPods: -9223372036854775808 is out of range (1–100000)"),
             ("long.json", Self.dump(capturedAt: "\"" + String(repeating: "9", count: 1_000_000) + "\""),
              "\"" + String(repeating: "9", count: 64) + "…\" (1000000 characters)"),
         ]

@@ -13,7 +13,7 @@ public enum ClusterExpectations {
 
     /// The Node pod capacities taken as maxPods: the range the config accepts for `maxPods`. The field
     /// is input from the API (any integer parses); one far out of range overflowed the capacity arithmetic.
-    static let validCapacityPods = 1...100_000
+    static let validCapacityPods = NodeFacts.acceptedMaxPods
 
     /// `merge` with the view indexed beforehand (what the daemon keeps per view).
     public static func merge(
