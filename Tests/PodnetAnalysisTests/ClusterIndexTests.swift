@@ -137,12 +137,18 @@ struct ClusterIndexTests {
         var configured = C.calicoExpectations
         configured.calico.expectedRemoteBlocks = Self.referenceRemoteBlocks(view)
         let routeChecks: Set<CheckID> = [.vxlanRouteMissing, .vxlanRouteWrongNextHop, .vxlanRouteUnresolved]
+        // Only the remediation may differ: a hand-written list is told to follow a moved block.
+        let listAdvice = " If the block moved, update calico.expectedRemoteBlocks."
         for (name, snapshot) in try Self.snapshots().sorted(by: { $0.key < $1.key }) {
             let fromCluster = C.analyze(snapshot, C.calicoExpectations, ClusterInput(view: view))
             let fromConfig = C.analyze(snapshot, configured, ClusterInput(view: view))
+            let configFindings = fromConfig.findings.filter { routeChecks.contains($0.check) }.map { finding in
+                var finding = finding
+                if finding.remediation.hasSuffix(listAdvice) { finding.remediation.removeLast(listAdvice.count) }
+                return finding
+            }
             #expect(
-                fromCluster.findings.filter { routeChecks.contains($0.check) }
-                    == fromConfig.findings.filter { routeChecks.contains($0.check) }, "\(scenario), \(name)")
+                fromCluster.findings.filter { routeChecks.contains($0.check) } == configFindings, "\(scenario), \(name)")
         }
     }
 
