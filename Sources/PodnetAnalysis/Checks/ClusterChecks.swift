@@ -24,7 +24,7 @@ extension Analysis {
         for family in clusterVTEPFamilies(view) { checkVTEPsAgainstCluster(clusterIndex, family: family) }
         checkLeakedBlockRoutes(clusterIndex)
         checkOwnBlocksBlackholed(clusterIndex)
-        checkDirectBlockRoutesAgainstCluster(view)
+        checkDirectBlockRoutesAgainstCluster(clusterIndex)
         checkPoolNodeSelectors(view)
     }
 

@@ -13,7 +13,8 @@ extension Analysis {
     /// A direct route of a cluster-expected block: via the owner's exact address when the owner shares
     /// this node's subnet under CrossSubnet (`crosssubnet-route-wrong-gateway`), else not at all
     /// (`vxlan-mode-mismatch`, unless the configured `calico.vxlanMode` already reported the block).
-    func checkDirectBlockRoutesAgainstCluster(_ view: ClusterView) {
+    func checkDirectBlockRoutesAgainstCluster(_ clusterIndex: ClusterIndex) {
+        let view = clusterIndex.view
         let vxlanPools = view.pools.filter(\.usesVXLAN)
         guard !vxlanPools.isEmpty else { return }
         // Direct routes are rare (CrossSubnet only): find them first, look nodes up only for them.
@@ -27,7 +28,7 @@ extension Analysis {
             candidates.append((expected, owner, pool, direct))
         }
         guard !candidates.isEmpty else { return }
-        let local = view.localNode
+        let local = clusterIndex.localNode
         let owners = Set(candidates.map(\.owner))
         var ownerByName: [String: ClusterNode] = [:]
         for node in view.nodes where owners.contains(node.name) { ownerByName[node.name] = node }
